@@ -90,7 +90,7 @@ struct Process {
     std::optional<ConsoleSize> consoleSize;
     User user;
     std::vector<std::string> args;
-    std::optional<std::string> commandLine; // Windows only: rejected on Linux
+    std::optional<std::string> commandLine; // Windows only: ignored on Linux (as runc)
     std::vector<std::string> env;
     std::string cwd;
     std::optional<Capabilities> capabilities;
@@ -287,6 +287,7 @@ struct IntelRdt {
     std::vector<std::string> schemata;
     std::optional<bool> enableCmt;
     std::optional<bool> enableMbm;
+    std::optional<bool> enableMonitoring; // runtime-spec 1.3, supersedes enableCMT/enableMBM
 };
 
 /// linux.personality.

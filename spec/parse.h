@@ -1,0 +1,36 @@
+#pragma once
+
+// config.json → spec::Config. Parsing checks structure only (types, ranges, required members,
+// enum values held as C++ enums); semantic rules live in spec/validate.h. Errors name the JSON
+// path of the offending value: "linux.namespaces[2].type: unknown namespace \"netx\"".
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "spec/config.h"
+
+namespace husk::spec
+{
+
+/// Converts a parsed config.json document; unknown members are ignored, Config::raw is doc.
+[[nodiscard]] Result<Config> parseConfig(const nlohmann::json &doc);
+
+/// Parses config.json text; every error is one line prefixed "parse config.json: ".
+[[nodiscard]] Result<Config> parseConfigText(std::string_view text);
+
+/// Reads and parses <bundleDir>/config.json.
+[[nodiscard]] Result<Config> loadConfig(const std::string &bundleDir);
+
+/// Converts a process object (config.process, or exec's --process file with path "").
+[[nodiscard]] Result<Process> parseProcess(const nlohmann::json &doc, const std::string &path);
+
+/// Parses JSON text into a document; a syntax error is one line with line and column.
+[[nodiscard]] Result<nlohmann::json> parseJsonText(std::string_view text);
+
+/// The namespace type of a spec name ("pid", "network", ...), or nullopt.
+std::optional<NamespaceType> namespaceTypeFromName(std::string_view name);
+
+} // namespace husk::spec
