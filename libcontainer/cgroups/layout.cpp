@@ -1,0 +1,134 @@
+#include "libcontainer/cgroups/layout.h"
+
+#include <optional>
+#include <sstream>
+
+#include "common/file.h"
+
+namespace husk::cgroups {
+
+namespace {
+
+std::vector<std::string> split(std::string_view s, char sep)
+{
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start <= s.size()) {
+        size_t end = s.find(sep, start);
+        if (end == std::string_view::npos)
+            end = s.size();
+        out.emplace_back(s.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
+}
+
+// Options that cgroup v1 puts in super options besides controller names.
+bool isControllerOption(const std::string &o)
+{
+    return !(o == "rw" || o == "ro" || o.starts_with("release_agent=") || o == "clone_children" ||
+             o == "noprefix" || o == "xattr" || o == "cpuset_v2_mode" || o == "favordynmods" ||
+             o == "nsdelegate" || o == "memory_recursiveprot" || o == "memory_localevents" ||
+             o == "memory_hugetlb_accounting" || o == "pids_localevents");
+}
+
+} // namespace
+
+const Hierarchy *Layout::find(std::string_view controller) const
+{
+    for (const Hierarchy &h : hierarchies)
+        for (const std::string &c : h.controllers)
+            if (c == controller)
+                return &h;
+    return nullptr;
+}
+
+const char *modeName(Mode m)
+{
+    switch (m) {
+    case Mode::V1:
+        return "v1";
+    case Mode::Hybrid:
+        return "hybrid";
+    case Mode::V2:
+        return "v2";
+    }
+    return "?";
+}
+
+Result<Layout> parseLayout(std::string_view mountinfo)
+{
+    Layout layout;
+    std::optional<Hierarchy> unified;
+    bool anyV1 = false;
+    for (const std::string &line : split(mountinfo, '\n')) {
+        if (line.empty())
+            continue;
+        // mountinfo: id parent maj:min root mountpoint opts [optional...] - fstype source superopts
+        size_t dash = line.find(" - ");
+        if (dash == std::string::npos)
+            continue;
+        std::vector<std::string> left = split(std::string_view(line).substr(0, dash), ' ');
+        std::vector<std::string> right = split(std::string_view(line).substr(dash + 3), ' ');
+        if (left.size() < 5 || right.size() < 3)
+            continue;
+        const std::string &fstype = right[0];
+        const std::string &mountPoint = left[4];
+        if (fstype == "cgroup2") {
+            // The first cgroup2 mount wins (a container may bind it again elsewhere).
+            if (!unified)
+                unified = Hierarchy{"unified", mountPoint, {"unified"}};
+        } else if (fstype == "cgroup") {
+            Hierarchy h;
+            h.mountPoint = mountPoint;
+            for (const std::string &o : split(right[2], ','))
+                if (isControllerOption(o))
+                    h.controllers.push_back(o);
+            if (h.controllers.empty())
+                continue;
+            for (size_t i = 0; i < h.controllers.size(); ++i)
+                h.key += (i ? "," : "") + h.controllers[i];
+            bool dup = false;
+            for (const Hierarchy &e : layout.hierarchies)
+                dup |= e.key == h.key;
+            if (!dup)
+                layout.hierarchies.push_back(std::move(h));
+            anyV1 = true;
+        }
+    }
+    if (!anyV1 && !unified)
+        return fail("no cgroup filesystem is mounted");
+    if (anyV1) {
+        layout.mode = unified ? Mode::Hybrid : Mode::V1;
+    } else {
+        layout.mode = Mode::V2;
+    }
+    if (unified)
+        layout.hierarchies.push_back(*unified);
+    return layout;
+}
+
+std::map<std::string, std::string> parseProcCgroup(std::string_view text)
+{
+    std::map<std::string, std::string> out;
+    for (const std::string &line : split(text, '\n')) {
+        size_t a = line.find(':');
+        size_t b = a == std::string::npos ? a : line.find(':', a + 1);
+        if (b == std::string::npos)
+            continue;
+        out[line.substr(a + 1, b - a - 1)] = line.substr(b + 1);
+    }
+    return out;
+}
+
+Result<Layout> detectLayout()
+{
+    static std::optional<Layout> cached;
+    if (cached)
+        return *cached;
+    std::string text = HUSK_TRY(readFile("/proc/self/mountinfo"));
+    cached = HUSK_TRY(parseLayout(text));
+    return *cached;
+}
+
+} // namespace husk::cgroups

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <string>
+
+#include "common/result.h"
+#include "common/unique_fd.h"
+
+namespace husk {
+
+/// Connects to an orchestrator's --console-socket (AF_UNIX stream).
+[[nodiscard]] Result<UniqueFd> connectConsoleSocket(const std::string &path);
+
+/// Sends the pty master over a console socket with SCM_RIGHTS, as runc does.
+[[nodiscard]] Result<void> sendConsoleFd(int socket, int masterFd);
+
+/// A private console socket for `run` in the foreground with a terminal: it listens on a
+/// path (so create connects as it would to an orchestrator) and hands back the master.
+class ConsoleReceiver
+{
+public:
+    /// Listens on a fresh socket under dir.
+    [[nodiscard]] static Result<ConsoleReceiver> listenIn(const std::string &dir);
+    ConsoleReceiver(ConsoleReceiver &&) = default;
+    ~ConsoleReceiver();
+
+    /// The socket path to pass as the console socket.
+    const std::string &path() const { return path_; }
+    /// Accepts the connection create made and receives the master.
+    [[nodiscard]] Result<UniqueFd> receive();
+
+private:
+    ConsoleReceiver(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+    UniqueFd fd_;
+    std::string path_;
+};
+
+/// Copies stdin to the master and the master to stdout until the process behind pidfd exits,
+/// with the caller's terminal in raw mode and window size changes passed on.
+void proxyConsole(int master, int pidfd);
+
+} // namespace husk

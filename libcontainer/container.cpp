@@ -1,0 +1,420 @@
+#include "libcontainer/container.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <ctime>
+
+#include "common/file.h"
+#include "common/log.h"
+#include "libcontainer/cgroups/manager.h"
+#include "libcontainer/console.h"
+#include "libcontainer/id.h"
+#include "libcontainer/init_builder.h"
+#include "libcontainer/proc.h"
+#include "libcontainer/process/spawn.h"
+#include "libcontainer/state_store.h"
+#include "libcontainer/support.h"
+#include "spec/parse.h"
+#include "spec/validate.h"
+
+namespace husk {
+
+namespace {
+
+constexpr const char *kOciVersion = "1.2.0";
+
+Status liveStatus(const ContainerDir &dir, const StateRecord &r)
+{
+    if (r.status == Status::Creating)
+        return Status::Creating;
+    if (!processMatches(r.pid, r.initStartTime))
+        return Status::Stopped;
+    if (dir.hasExecFifo())
+        return Status::Created;
+    return Status::Running;
+}
+
+std::string ownerName(uid_t uid)
+{
+    // getpwuid may load NSS modules; the state root is root's in practice, so keep it cheap.
+    if (uid == 0)
+        return "root";
+    if (passwd *pw = ::getpwuid(uid))
+        return pw->pw_name;
+    return "#" + std::to_string(uid);
+}
+
+spec::State toState(const StateRecord &r, Status live)
+{
+    spec::State s;
+    s.ociVersion = r.config.is_object() && r.config.contains("ociVersion") &&
+                           r.config["ociVersion"].is_string()
+                       ? r.config["ociVersion"].get<std::string>()
+                       : kOciVersion;
+    s.id = r.id;
+    s.status = std::string(statusName(live));
+    s.pid = live == Status::Stopped ? 0 : r.pid;
+    s.bundle = r.bundle;
+    s.annotations = r.annotations;
+    s.rootfs = r.rootfs;
+    s.created = r.created;
+    s.owner = ownerName(r.owner);
+    return s;
+}
+
+Result<std::string> absolutePath(const std::string &path)
+{
+    if (!path.empty() && path[0] == '/')
+        return path;
+    char cwd[PATH_MAX];
+    if (!::getcwd(cwd, sizeof cwd))
+        return failErrno("getcwd");
+    if (path.empty() || path == ".")
+        return std::string(cwd);
+    return std::string(cwd) + "/" + path;
+}
+
+// Host id that container id 0 maps to (the exec fifo is given to the container's root).
+std::pair<uid_t, gid_t> hostRoot(const spec::Config &c)
+{
+    uid_t u = 0;
+    gid_t g = 0;
+    if (c.linux) {
+        for (const spec::IdMapping &m : c.linux->uidMappings)
+            if (m.containerId == 0)
+                u = m.hostId;
+        for (const spec::IdMapping &m : c.linux->gidMappings)
+            if (m.containerId == 0)
+                g = m.hostId;
+    }
+    return {u, g};
+}
+
+std::string idMapText(const std::vector<spec::IdMapping> &maps)
+{
+    std::string t;
+    for (const spec::IdMapping &m : maps)
+        t += std::to_string(m.containerId) + " " + std::to_string(m.hostId) + " " +
+             std::to_string(m.size) + "\n";
+    return t;
+}
+
+Result<void> writePidFile(const std::string &path, pid_t pid)
+{
+    std::string abs = HUSK_TRY(absolutePath(path));
+    std::string dir = abs.substr(0, abs.rfind('/'));
+    std::string name = abs.substr(abs.rfind('/') + 1);
+    UniqueFd dfd = HUSK_TRY_CTX(openFd(dir.empty() ? "/" : dir, O_RDONLY | O_DIRECTORY),
+                                "--pid-file");
+    return writeFileAtomic(dfd.get(), name, std::to_string(pid), 0644);
+}
+
+std::string nowRfc3339()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return spec::formatCreated(ts);
+}
+
+// Everything create made, undone in reverse when a later step fails.
+class CreateUndo
+{
+public:
+    CreateUndo(StateStore &store, std::string id) : store_(store), id_(std::move(id)) {}
+    ~CreateUndo()
+    {
+        if (done_)
+            return;
+        if (pidfd_ >= 0) {
+            (void)pidfdSignal(pidfd_, SIGKILL);
+            pidfdWaitExit(pidfd_, 5000);
+            if (reap_ > 0)
+                ::waitpid(reap_, nullptr, WNOHANG);
+        }
+        if (cgroups_)
+            if (auto r = cgroups_->destroy(); !r)
+                log::warn("cleanup: " + r.error().what());
+        if (dirMade_)
+            if (auto r = store_.remove(id_); !r)
+                log::warn("cleanup: " + r.error().what());
+    }
+    void dirMade() { dirMade_ = true; }
+    void cgroups(cgroups::CgroupManager *m) { cgroups_ = m; }
+    void init(int pidfd, pid_t reap)
+    {
+        pidfd_ = pidfd;
+        reap_ = reap;
+    }
+    void commit() { done_ = true; }
+
+private:
+    StateStore &store_;
+    std::string id_;
+    bool dirMade_ = false;
+    cgroups::CgroupManager *cgroups_ = nullptr;
+    int pidfd_ = -1;
+    pid_t reap_ = 0;
+    bool done_ = false;
+};
+
+} // namespace
+
+Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
+{
+    HUSK_TRY(validateId(o.id));
+    if (g.systemdCgroup)
+        return fail("--systemd-cgroup: systemd is not running on this host (use cgroupfs)");
+    std::string bundle = HUSK_TRY(absolutePath(o.bundle));
+    spec::Config config = HUSK_TRY(spec::loadConfig(bundle));
+    HUSK_TRY(spec::validate(config));
+    HUSK_TRY(checkSupported(config));
+    std::string rootfs = config.root.path;
+    if (rootfs.empty() || rootfs[0] != '/')
+        rootfs = bundle + "/" + rootfs;
+    struct stat st;
+    if (::stat(rootfs.c_str(), &st) < 0)
+        return failErrno("root.path: rootfs \"" + rootfs + "\"");
+    if (!S_ISDIR(st.st_mode))
+        return fail("root.path: rootfs \"" + rootfs + "\" is not a directory");
+    const bool terminal = config.process && config.process->terminal;
+    if (terminal && o.consoleSocket.empty())
+        return fail("process.terminal is true but no --console-socket was given");
+    if (!terminal && !o.consoleSocket.empty())
+        return fail("--console-socket given but process.terminal is false");
+    UniqueFd console;
+    if (!o.consoleSocket.empty())
+        console = HUSK_TRY(connectConsoleSocket(o.consoleSocket));
+
+    NamespacePlan namespaces = HUSK_TRY(planNamespaces(config));
+    auto layout = HUSK_TRY(cgroups::detectLayout());
+    const std::string cgroupsPath = config.linux ? config.linux->cgroupsPath : "";
+    cgroups::CgroupManager cg = HUSK_TRY(cgroups::CgroupManager::forNew(layout, cgroupsPath, o.id));
+    InitInputs inputs{bundle, rootfs, o.noPivot, o.preserveFds, cg.record().paths};
+    process::InitPlan plan = HUSK_TRY(buildInitPlan(config, namespaces, inputs));
+    if (!o.noNewKeyring)
+        plan.sessionKeyring = "_ses." + o.id;
+
+    StateStore store = HUSK_TRY(StateStore::open(g.root));
+    ContainerDir dir = HUSK_TRY(store.create(o.id));
+    CreateUndo undo(store, o.id);
+    undo.dirMade();
+    HUSK_TRY(dir.lock());
+
+    StateRecord rec;
+    rec.id = o.id;
+    rec.status = Status::Creating;
+    rec.bundle = bundle;
+    rec.rootfs = rootfs;
+    rec.created = nowRfc3339();
+    rec.owner = ::geteuid();
+    rec.annotations = config.annotations;
+    rec.config = config.raw;
+    undo.cgroups(&cg);
+    HUSK_TRY(cg.create());
+    rec.cgroup = cg.record();
+    // Saved before anything runs, so a husk killed from here on leaves a record that
+    // `delete --force` can clean from.
+    HUSK_TRY(dir.save(rec));
+    if (config.linux && config.linux->resources)
+        HUSK_TRY(cg.apply(*config.linux->resources));
+
+    HUSK_TRY(dir.makeExecFifo());
+    auto [rootUid, rootGid] = hostRoot(config);
+    if (::fchownat(dir.fd(), kExecFifoName, rootUid, rootGid, 0) < 0 ||
+        ::fchmodat(dir.fd(), kExecFifoName, 0622, 0) < 0)
+        return failErrno("prepare exec fifo");
+    int fifo = ::openat(dir.fd(), kExecFifoName, O_PATH | O_CLOEXEC);
+    if (fifo < 0)
+        return failErrno("open exec fifo");
+    UniqueFd fifoFd(fifo);
+    plan.fifoFd = fifoFd.get();
+    // A separate open of the directory: the locked fd must not live on in the init, or the
+    // flock (held per open file description) would outlive create and block every command.
+    int initDir = ::openat(dir.fd(), ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (initDir < 0)
+        return failErrno("open state directory");
+    UniqueFd initDirFd(initDir);
+    plan.stateDirFd = initDirFd.get();
+    plan.lockedFd = dir.fd();
+
+    auto [parentEnd, childEnd] = HUSK_TRY(process::SyncSocket::pair());
+    const spec::Linux *lx = config.linux ? &*config.linux : nullptr;
+    auto beforeGo = [&](pid_t pid) -> Result<void> {
+        if (namespaces.newUser && lx) {
+            std::string base = "/proc/" + std::to_string(pid);
+            HUSK_TRY_CTX(writeExisting(base + "/uid_map", idMapText(lx->uidMappings)),
+                         "linux.uidMappings");
+            HUSK_TRY_CTX(writeExisting(base + "/gid_map", idMapText(lx->gidMappings)),
+                         "linux.gidMappings");
+        }
+        return cg.addProcess(pid);
+    };
+    static const std::map<std::string, spec::TimeOffset> kNoOffsets;
+    process::SpawnedInit init = HUSK_TRY(process::spawnInit(
+        plan, namespaces, lx ? lx->timeOffsets : kNoOffsets, parentEnd, std::move(childEnd),
+        beforeGo));
+    undo.init(init.pidfd.get(), namespaces.needsIntermediate() ? 0 : init.pid);
+
+    for (;;) {
+        process::SyncPacket msg = HUSK_TRY(parentEnd.recv());
+        if (msg.type == process::SyncMsg::Error)
+            return fail(msg.text, msg.value);
+        if (msg.type == process::SyncMsg::ConsoleFd) {
+            HUSK_TRY_CTX(sendConsoleFd(console.get(), msg.fd.get()), "--console-socket");
+            continue;
+        }
+        if (msg.type == process::SyncMsg::Ready)
+            break;
+        return fail(std::string("sync: unexpected ") + process::syncMsgName(msg.type));
+    }
+    auto startTime = processStartTime(init.pid);
+    if (!startTime)
+        return fail("container init exited during setup");
+    rec.status = Status::Created;
+    rec.pid = init.pid;
+    rec.initStartTime = *startTime;
+    HUSK_TRY(dir.save(rec));
+    if (!o.pidFile.empty())
+        HUSK_TRY_CTX(writePidFile(o.pidFile, init.pid), "--pid-file " + o.pidFile);
+    HUSK_TRY(parentEnd.send(process::SyncMsg::ReadyAck));
+    dir.unlock();
+    undo.commit();
+    return init.pid;
+}
+
+Result<void> startContainer(const GlobalOptions &g, const std::string &id)
+{
+    HUSK_TRY(validateId(id));
+    StateStore store = HUSK_TRY(StateStore::open(g.root));
+    ContainerDir dir = HUSK_TRY(store.openContainer(id));
+    HUSK_TRY(dir.lock());
+    StateRecord rec = HUSK_TRY(dir.load());
+    Status s = liveStatus(dir, rec);
+    if (!canStart(s))
+        return fail("cannot start a container that is " + std::string(statusName(s)));
+    UniqueFd pidfd = HUSK_TRY(openVerifiedPidfd(rec.pid, rec.initStartTime));
+    // Opening the read side releases the init's blocking open of the write side. O_NONBLOCK
+    // plus poll on the pidfd means a dead init is an error, never a hang.
+    int fifo = ::openat(dir.fd(), kExecFifoName, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fifo < 0)
+        return failErrno("open exec fifo");
+    UniqueFd fifoFd(fifo);
+    pollfd fds[2] = {{fifoFd.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+    for (;;) {
+        int r = ::poll(fds, 2, -1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return failErrno("wait for container init");
+        if (fds[0].revents & POLLIN) {
+            char c;
+            if (::read(fifoFd.get(), &c, 1) == 1)
+                break;
+        }
+        if (fds[1].revents & POLLIN)
+            return fail("container init exited before it could start the process");
+        if (fds[0].revents & POLLHUP)
+            return fail("container init closed the exec fifo without starting");
+    }
+    dir.removeExecFifo();
+    return {};
+}
+
+Result<spec::State> containerState(const GlobalOptions &g, const std::string &id)
+{
+    HUSK_TRY(validateId(id));
+    StateStore store = HUSK_TRY(StateStore::open(g.root));
+    ContainerDir dir = HUSK_TRY(store.openContainer(id));
+    StateRecord rec = HUSK_TRY(dir.load());
+    return toState(rec, liveStatus(dir, rec));
+}
+
+Result<void> killContainer(const GlobalOptions &g, const std::string &id, int sig, bool all)
+{
+    HUSK_TRY(validateId(id));
+    StateStore store = HUSK_TRY(StateStore::open(g.root));
+    ContainerDir dir = HUSK_TRY(store.openContainer(id));
+    HUSK_TRY(dir.lock());
+    StateRecord rec = HUSK_TRY(dir.load());
+    Status s = liveStatus(dir, rec);
+    if (!canKill(s))
+        return fail("cannot kill a container that is " + std::string(statusName(s)));
+    if (all) {
+        cgroups::CgroupManager cg(rec.cgroup);
+        return cg.signalAll(sig);
+    }
+    UniqueFd pidfd = HUSK_TRY(openVerifiedPidfd(rec.pid, rec.initStartTime));
+    return pidfdSignal(pidfd.get(), sig);
+}
+
+Result<void> deleteContainer(const GlobalOptions &g, const std::string &id, bool force)
+{
+    HUSK_TRY(validateId(id));
+    StateStore store = HUSK_TRY(StateStore::open(g.root));
+    auto opened = store.openContainer(id);
+    if (!opened) {
+        if (force && opened.error().code() == ENOENT)
+            return {};
+        return std::unexpected(opened.error());
+    }
+    ContainerDir dir = std::move(*opened);
+    HUSK_TRY(dir.lock());
+    auto loaded = dir.load();
+    if (!loaded) {
+        // A husk killed before the first state write leaves only a directory.
+        if (!force)
+            return wrap(loaded.error(), "container \"" + id + "\" has no readable state (use "
+                                        "--force to remove it)");
+        return store.remove(id);
+    }
+    StateRecord rec = std::move(*loaded);
+    Status s = liveStatus(dir, rec);
+    if (!canDelete(s) && !force)
+        return fail("cannot delete container \"" + id + "\" that is " +
+                    std::string(statusName(s)) + " (stop it first, or use --force)");
+    if (s != Status::Stopped) {
+        if (auto pidfd = openVerifiedPidfd(rec.pid, rec.initStartTime)) {
+            (void)pidfdSignal(pidfd->get(), SIGKILL);
+            if (!pidfdWaitExit(pidfd->get(), 10000))
+                return fail("container init did not exit after SIGKILL");
+        }
+    }
+    cgroups::CgroupManager cg(rec.cgroup);
+    HUSK_TRY(cg.destroy());
+    return store.remove(id);
+}
+
+Result<std::vector<spec::State>> listContainers(const GlobalOptions &g)
+{
+    std::vector<spec::State> out;
+    struct stat st;
+    if (::stat(g.root.c_str(), &st) < 0 && errno == ENOENT)
+        return out;
+    StateStore store = HUSK_TRY(StateStore::open(g.root));
+    for (const std::string &id : HUSK_TRY(store.list())) {
+        auto dir = store.openContainer(id);
+        if (!dir)
+            continue;
+        auto rec = dir->load();
+        if (!rec) {
+            // A container whose create was interrupted before state was written.
+            spec::State s;
+            s.id = id;
+            s.status = "creating";
+            out.push_back(s);
+            continue;
+        }
+        out.push_back(toState(*rec, liveStatus(*dir, *rec)));
+    }
+    return out;
+}
+
+} // namespace husk

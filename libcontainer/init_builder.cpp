@@ -1,0 +1,123 @@
+#include "libcontainer/init_builder.h"
+
+#include <sys/resource.h>
+
+#include "libcontainer/capabilities.h"
+#include "libcontainer/rootfs/mount_plan.h"
+#include "spec/validate.h"
+
+namespace husk {
+
+namespace {
+
+bool hasNamespace(const spec::Config &c, spec::NamespaceType t) { return c.findNamespace(t); }
+
+} // namespace
+
+Result<void> checkSysctls(const spec::Config &config)
+{
+    if (!config.linux)
+        return {};
+    for (const auto &[key, value] : config.linux->sysctl) {
+        std::string field = "linux.sysctl \"" + key + "\"";
+        if (key.find('/') != std::string::npos || key.find("..") != std::string::npos)
+            return fail(field + ": invalid name");
+        bool ipc = key == "kernel.msgmax" || key == "kernel.msgmnb" || key == "kernel.msgmni" ||
+                   key == "kernel.sem" || key == "kernel.shmall" || key == "kernel.shmmax" ||
+                   key == "kernel.shmmni" || key == "kernel.shm_rmid_forced" ||
+                   key.starts_with("fs.mqueue.");
+        if (ipc) {
+            if (!hasNamespace(config, spec::NamespaceType::Ipc))
+                return fail(field + ": needs an ipc namespace");
+            continue;
+        }
+        if (key.starts_with("net.")) {
+            if (!hasNamespace(config, spec::NamespaceType::Network))
+                return fail(field + ": needs a network namespace");
+            continue;
+        }
+        if (key == "kernel.hostname" || key == "kernel.domainname") {
+            if (!hasNamespace(config, spec::NamespaceType::Uts))
+                return fail(field + ": needs a uts namespace");
+            continue;
+        }
+        return fail(field + ": not in a namespace of the container's own; it would change the host");
+    }
+    return {};
+}
+
+Result<process::InitPlan> buildInitPlan(const spec::Config &config, const NamespacePlan &ns,
+                                        const InitInputs &in)
+{
+    if (!config.process)
+        return fail("process: required to create a container");
+    const spec::Process &p = *config.process;
+    if (p.args.empty())
+        return fail("process.args: must not be empty");
+    process::InitPlan plan;
+    plan.args = p.args;
+    plan.env = p.env;
+    plan.cwd = p.cwd.empty() ? "/" : p.cwd;
+    plan.uid = p.user.uid;
+    plan.gid = p.user.gid;
+    plan.additionalGids.assign(p.user.additionalGids.begin(), p.user.additionalGids.end());
+    if (p.user.umask)
+        plan.umask = static_cast<mode_t>(*p.user.umask);
+    for (size_t i = 0; i < p.rlimits.size(); ++i) {
+        const spec::Rlimit &r = p.rlimits[i];
+        auto res = spec::rlimitResource(r.type);
+        if (!res)
+            return fail("process.rlimits[" + std::to_string(i) + "].type: unknown rlimit \"" +
+                        r.type + "\"");
+        plan.rlimits.push_back({*res, rlimit{r.soft, r.hard}, r.type});
+    }
+    plan.lastCap = kernelLastCapability();
+    if (p.capabilities)
+        plan.caps = HUSK_TRY(capabilitySets(*p.capabilities, plan.lastCap));
+    plan.noNewPrivileges = p.noNewPrivileges;
+    plan.oomScoreAdj = p.oomScoreAdj;
+    plan.terminal = p.terminal;
+    plan.consoleSize = p.consoleSize;
+
+    const bool hasUts = hasNamespace(config, spec::NamespaceType::Uts);
+    if (!config.hostname.empty() && !hasUts)
+        return fail("hostname: needs a uts namespace");
+    if (!config.domainname.empty() && !hasUts)
+        return fail("domainname: needs a uts namespace");
+    plan.hostname = config.hostname;
+    plan.domainname = config.domainname;
+    plan.setHostname = !config.hostname.empty();
+    plan.setDomainname = !config.domainname.empty();
+    plan.newUser = ns.newUser;
+    plan.newNet = ns.newNet;
+    plan.unshareCgroup = ns.unshareCgroup;
+    plan.mountNs = hasNamespace(config, spec::NamespaceType::Mount);
+    if (!plan.mountNs)
+        return fail("linux.namespaces: a mount namespace is required (husk will not set up a "
+                    "rootfs in the host's mount namespace)");
+    HUSK_TRY(checkSysctls(config));
+    if (config.linux)
+        plan.sysctl = config.linux->sysctl;
+
+    rootfs::RootfsPlan &r = plan.rootfs;
+    r.rootfs = in.rootfs;
+    const std::string propagation = config.linux ? config.linux->rootfsPropagation : "";
+    r.rootPropagation = HUSK_TRY(rootfs::parseRootPropagation(propagation));
+    r.propagationGiven = !propagation.empty();
+    r.readonly = config.root.readonly;
+    r.noPivot = in.noPivot;
+    r.mounts = HUSK_TRY(rootfs::planMounts(config, in.bundle));
+    r.setupDev = rootfs::needsDevSetup(r.mounts);
+    if (config.linux) {
+        r.devices = config.linux->devices;
+        r.maskedPaths = config.linux->maskedPaths;
+        r.readonlyPaths = config.linux->readonlyPaths;
+    }
+    r.cgroupDirs = in.cgroupDirs;
+    r.cgroupNs = ns.unshareCgroup;
+    r.userNs = hasNamespace(config, spec::NamespaceType::User);
+    plan.preserveFds = in.preserveFds;
+    return plan;
+}
+
+} // namespace husk

@@ -1,0 +1,326 @@
+#include "libcontainer/process/init.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <linux/keyctl.h>
+#include <signal.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "common/file.h"
+#include "common/log.h"
+
+namespace husk::process {
+
+namespace {
+
+constexpr const char *kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+Result<void> bringLoopbackUp()
+{
+    UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!s)
+        return failErrno("socket");
+    ifreq ifr{};
+    std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+    if (::ioctl(s.get(), SIOCGIFFLAGS, &ifr) < 0)
+        return failErrno("get lo flags");
+    ifr.ifr_flags |= IFF_UP;
+    if (::ioctl(s.get(), SIOCSIFFLAGS, &ifr) < 0)
+        return failErrno("bring lo up");
+    return {};
+}
+
+Result<void> writeSysctls(const std::map<std::string, std::string> &sysctl)
+{
+    for (const auto &[key, value] : sysctl) {
+        std::string path = "/proc/sys/" + key;
+        for (size_t i = 10; i < path.size(); ++i)
+            if (path[i] == '.')
+                path[i] = '/';
+        HUSK_TRY_CTX(writeExisting(path, value), "linux.sysctl \"" + key + "\"");
+    }
+    return {};
+}
+
+// The pty lives in the container's devpts (opened after pivot_root). The master goes to the
+// parent, which forwards it to --console-socket; the slave becomes stdio and controlling tty.
+Result<void> setupTerminal(const InitPlan &plan, SyncSocket &sock)
+{
+    UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!master)
+        return failErrno("open /dev/ptmx");
+    int unlock = 0;
+    if (::ioctl(master.get(), TIOCSPTLCK, &unlock) < 0)
+        return failErrno("unlock pty");
+    // TIOCGPTPEER opens the slave from the master itself: no path to race on.
+    int slaveFd = ::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slaveFd < 0)
+        return failErrno("open pty slave");
+    UniqueFd slave(slaveFd);
+    int ptyNum = 0;
+    if (::ioctl(master.get(), TIOCGPTN, &ptyNum) < 0)
+        return failErrno("get pty number");
+    std::string slavePath = "/dev/pts/" + std::to_string(ptyNum);
+    if (plan.consoleSize) {
+        winsize ws{};
+        ws.ws_row = static_cast<unsigned short>(plan.consoleSize->height);
+        ws.ws_col = static_cast<unsigned short>(plan.consoleSize->width);
+        if (::ioctl(slave.get(), TIOCSWINSZ, &ws) < 0)
+            return failErrno("set console size");
+    }
+    if (::fchown(slave.get(), plan.uid, static_cast<gid_t>(-1)) < 0 && errno != EINVAL)
+        return failErrno("chown pty slave");
+    if (plan.mountNs)
+        HUSK_TRY(rootfs::mountConsole(slavePath));
+    HUSK_TRY(sock.send(SyncMsg::ConsoleFd, 0, "/dev/ptmx", master.get()));
+    master.reset();
+    if (::setsid() < 0)
+        return failErrno("setsid");
+    if (::ioctl(slave.get(), TIOCSCTTY, 0) < 0)
+        return failErrno("set controlling terminal");
+    for (int i = 0; i < 3; ++i)
+        if (::dup2(slave.get(), i) < 0)
+            return failErrno("dup2 pty slave");
+    return {};
+}
+
+Result<void> applyRlimits(const std::vector<RlimitSetting> &rlimits)
+{
+    for (const RlimitSetting &r : rlimits)
+        if (::setrlimit(static_cast<__rlimit_resource>(r.resource), &r.value) < 0)
+            return failErrno("process.rlimits: set " + r.name);
+    return {};
+}
+
+Result<void> switchUser(const InitPlan &plan)
+{
+    if (plan.caps)
+        HUSK_TRY_CTX(dropBoundingSet(plan.caps->bounding, plan.lastCap), "process.capabilities");
+    // Keep the permitted set across setuid; capset below sets exactly the configured sets.
+    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+        return failErrno("keep capabilities");
+    if (::setgroups(plan.additionalGids.size(), plan.additionalGids.data()) < 0) {
+        // setgroups is denied in a user namespace with setgroups=deny; fine without groups.
+        if (!(errno == EPERM && plan.additionalGids.empty()))
+            return failErrno("process.user.additionalGids: setgroups");
+    }
+    if (::setresgid(plan.gid, plan.gid, plan.gid) < 0)
+        return failErrno("process.user.gid: setgid " + std::to_string(plan.gid));
+    if (::setresuid(plan.uid, plan.uid, plan.uid) < 0)
+        return failErrno("process.user.uid: setuid " + std::to_string(plan.uid));
+    if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+        return failErrno("reset keep capabilities");
+    if (plan.caps)
+        HUSK_TRY_CTX(applyCapabilities(*plan.caps, plan.lastCap), "process.capabilities");
+    return {};
+}
+
+// The HOME of the process user from the container's /etc/passwd, "/" when none.
+std::string homeOf(uid_t uid)
+{
+    auto text = readFile("/etc/passwd");
+    if (!text)
+        return "/";
+    size_t pos = 0;
+    while (pos < text->size()) {
+        size_t end = text->find('\n', pos);
+        if (end == std::string::npos)
+            end = text->size();
+        std::string line = text->substr(pos, end - pos);
+        pos = end + 1;
+        // name:passwd:uid:gid:gecos:home:shell
+        std::vector<std::string> f;
+        size_t s = 0;
+        for (;;) {
+            size_t c = line.find(':', s);
+            f.push_back(line.substr(s, c == std::string::npos ? std::string::npos : c - s));
+            if (c == std::string::npos)
+                break;
+            s = c + 1;
+        }
+        if (f.size() >= 6 && f[2] == std::to_string(uid))
+            return f[5].empty() ? "/" : f[5];
+    }
+    return "/";
+}
+
+std::vector<std::string> finalEnv(const InitPlan &plan)
+{
+    std::vector<std::string> env = plan.env;
+    bool hasHome = false;
+    for (const std::string &e : env)
+        hasHome |= e.starts_with("HOME=");
+    if (!hasHome)
+        env.push_back("HOME=" + homeOf(plan.uid));
+    return env;
+}
+
+Result<UniqueFd> openExecFifo(const InitPlan &plan)
+{
+    // Reopen through the O_PATH fd: no directory search permission is needed, so it works
+    // after switching to an unprivileged user. Without /proc, fall back to the state dir fd.
+    std::string magic = "/proc/self/fd/" + std::to_string(plan.fifoFd);
+    int fd = ::open(magic.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT)
+        fd = ::openat(plan.stateDirFd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return failErrno("open exec fifo");
+    return UniqueFd(fd);
+}
+
+Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
+                   std::vector<std::string> &env)
+{
+    HUSK_TRY(sock.expect(SyncMsg::Go));
+    // A foreground `run` blocks the signals it forwards; the container must not inherit that.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (!plan.sessionKeyring.empty() &&
+        ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, plan.sessionKeyring.c_str()) < 0 &&
+        errno != ENOSYS) {
+        // Key quotas or a user namespace can refuse it; the container still runs (as runc).
+        log::warn(std::string("join session keyring: ") + std::strerror(errno));
+    }
+    if (plan.newUser) {
+        // The maps are written now: become the namespace's root before doing anything else.
+        if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
+            return failErrno("become root in the user namespace (is uid/gid 0 mapped?)");
+    }
+    // Unshared only now that the parent has placed us in our cgroup, so the namespace's root
+    // is the container's cgroup.
+    if (plan.unshareCgroup && ::unshare(CLONE_NEWCGROUP) < 0)
+        return failErrno("unshare cgroup namespace");
+    if (plan.setHostname &&
+        ::sethostname(plan.hostname.data(), plan.hostname.size()) < 0)
+        return failErrno("hostname: sethostname");
+    if (plan.setDomainname &&
+        ::setdomainname(plan.domainname.data(), plan.domainname.size()) < 0)
+        return failErrno("domainname: setdomainname");
+    if (plan.newNet)
+        HUSK_TRY_CTX(bringLoopbackUp(), "network namespace");
+    ::umask(0);
+    if (plan.mountNs) {
+        HUSK_TRY_CTX(rootfs::prepareRootfs(plan.rootfs), "rootfs");
+        HUSK_TRY_CTX(rootfs::enterRootfs(plan.rootfs), "rootfs");
+    }
+    if (plan.terminal)
+        HUSK_TRY_CTX(setupTerminal(plan, sock), "terminal");
+    HUSK_TRY(writeSysctls(plan.sysctl));
+    if (plan.mountNs) {
+        HUSK_TRY_CTX(rootfs::restrictPaths(plan.rootfs), "rootfs");
+        HUSK_TRY_CTX(rootfs::finalizeRootfs(plan.rootfs), "rootfs");
+    }
+    if (plan.oomScoreAdj)
+        HUSK_TRY_CTX(writeExisting("/proc/self/oom_score_adj", std::to_string(*plan.oomScoreAdj)),
+                     "process.oomScoreAdj");
+    HUSK_TRY(applyRlimits(plan.rlimits));
+    env = finalEnv(plan);
+    // The cwd is resolved after pivot_root, so it can only be inside the rootfs
+    // (CVE-2024-21626: a cwd inherited from the host must never survive into the container).
+    if (::chdir(plan.cwd.c_str()) < 0)
+        return failErrno("process.cwd: chdir " + plan.cwd);
+    exePath = HUSK_TRY(lookPath(plan.args[0], env));
+    HUSK_TRY(switchUser(plan));
+    if (plan.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return failErrno("process.noNewPrivileges");
+    ::umask(plan.umask.value_or(022));
+    return {};
+}
+
+} // namespace
+
+Result<std::string> lookPath(const std::string &file, const std::vector<std::string> &env)
+{
+    auto executable = [](const std::string &p) -> Result<void> {
+        struct stat st;
+        if (::stat(p.c_str(), &st) < 0)
+            return failErrno("exec: \"" + p + "\"");
+        if (S_ISDIR(st.st_mode))
+            return fail("exec: \"" + p + "\": is a directory", EACCES);
+        if (::access(p.c_str(), X_OK) < 0)
+            return failErrno("exec: \"" + p + "\"");
+        return {};
+    };
+    if (file.find('/') != std::string::npos) {
+        HUSK_TRY(executable(file));
+        return file;
+    }
+    std::string path = kDefaultPath;
+    for (const std::string &e : env)
+        if (e.starts_with("PATH="))
+            path = e.substr(5);
+    size_t pos = 0;
+    while (pos <= path.size()) {
+        size_t end = path.find(':', pos);
+        if (end == std::string::npos)
+            end = path.size();
+        std::string dir = path.substr(pos, end - pos);
+        pos = end + 1;
+        std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + file;
+        if (executable(candidate))
+            return candidate;
+    }
+    return fail("exec: \"" + file + "\": executable file not found in $PATH", ENOENT);
+}
+
+void runInit(const InitPlan &plan, SyncSocket &sock)
+{
+    ::prctl(PR_SET_NAME, "husk:init", 0, 0, 0);
+    if (plan.lockedFd >= 0)
+        ::close(plan.lockedFd);
+    std::string exePath;
+    std::vector<std::string> env;
+    if (auto r = setup(plan, sock, exePath, env); !r) {
+        sock.sendError(r.error());
+        ::_exit(1);
+    }
+    if (auto r = sock.send(SyncMsg::Ready); !r)
+        ::_exit(1);
+    // The parent writes state before acknowledging; if it died instead, so do we.
+    if (auto r = sock.expect(SyncMsg::ReadyAck); !r)
+        ::_exit(1);
+    sock.close();
+    auto fifo = openExecFifo(plan); // blocks until `husk start` opens the read side
+    if (!fifo)
+        ::_exit(1);
+    if (::write(fifo->get(), "0", 1) != 1)
+        ::_exit(1);
+    fifo->reset();
+
+    std::vector<char *> argv;
+    for (const std::string &a : plan.args)
+        argv.push_back(const_cast<char *>(a.c_str()));
+    argv.push_back(nullptr);
+    std::vector<char *> envp;
+    for (const std::string &e : env)
+        envp.push_back(const_cast<char *>(e.c_str()));
+    envp.push_back(nullptr);
+    // Nothing of husk's may reach the container: every fd above stdio and the preserved ones
+    // is close-on-exec from here.
+    ::syscall(SYS_close_range, 3 + plan.preserveFds, ~0U, CLOSE_RANGE_CLOEXEC);
+    for (int fd = 3; fd < 3 + plan.preserveFds; ++fd) {
+        int flags = ::fcntl(fd, F_GETFD);
+        if (flags >= 0)
+            ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+    }
+    ::execve(exePath.c_str(), argv.data(), envp.data());
+    // After start nobody waits on the sync socket: say it on stderr, as runc does.
+    std::string msg = "husk: exec " + exePath + ": " + std::strerror(errno) + "\n";
+    ssize_t w = ::write(STDERR_FILENO, msg.data(), msg.size());
+    (void)w;
+    ::_exit(127);
+}
+
+} // namespace husk::process

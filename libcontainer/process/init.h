@@ -1,0 +1,72 @@
+#pragma once
+
+// The container's init between clone and exec. It runs in the cloned child only, never
+// throws and never returns: a failure is reported over the sync socket and the child _exit()s.
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libcontainer/capabilities.h"
+#include "libcontainer/process/sync.h"
+#include "libcontainer/rootfs/rootfs.h"
+#include "spec/config.h"
+
+namespace husk::process {
+
+/// One resolved rlimit.
+struct RlimitSetting {
+    int resource;
+    rlimit value;
+    std::string name;
+};
+
+/// Everything the init needs, computed in the parent before clone (the child gets a copy of
+/// the parent's memory, so nothing is serialized).
+struct InitPlan {
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::string cwd;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::vector<gid_t> additionalGids;
+    std::optional<mode_t> umask;
+    std::vector<RlimitSetting> rlimits;
+    std::optional<CapSets> caps; // absent: capabilities untouched
+    int lastCap = 0;
+    bool noNewPrivileges = false;
+    std::optional<int> oomScoreAdj;
+    bool terminal = false;
+    std::optional<spec::ConsoleSize> consoleSize;
+
+    std::string hostname;
+    std::string domainname;
+    bool setHostname = false;
+    bool setDomainname = false;
+    bool newUser = false;
+    bool newNet = false;
+    bool unshareCgroup = false;
+    bool mountNs = true;
+    std::map<std::string, std::string> sysctl;
+    rootfs::RootfsPlan rootfs;
+
+    int fifoFd = -1;     // O_PATH of the exec fifo, reopened for writing after setup
+    int stateDirFd = -1; // fallback when /proc is not mounted in the container
+    int lockedFd = -1;   // the parent's locked state dir fd: closed at once by the init
+    int preserveFds = 0; // fds 3..3+n-1 stay open across exec
+    std::string sessionKeyring; // joined as a new session keyring unless --no-new-keyring
+};
+
+/// Runs the init steps and execs the container process; never returns.
+[[noreturn]] void runInit(const InitPlan &plan, SyncSocket &sock);
+
+/// Resolves an executable as execvp would, with PATH from the container's env (or the
+/// default PATH). Fails with ENOENT "executable file not found in $PATH" as runc words it.
+[[nodiscard]] Result<std::string> lookPath(const std::string &file,
+                                           const std::vector<std::string> &env);
+
+} // namespace husk::process

@@ -1,0 +1,125 @@
+#include "libcontainer/process/spawn.h"
+
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/file.h"
+
+namespace husk::process {
+
+Result<pid_t> cloneProcess(uint64_t flags, int *pidfd)
+{
+    clone_args args{};
+    args.flags = flags;
+    if (pidfd) {
+        args.flags |= CLONE_PIDFD;
+        args.pidfd = reinterpret_cast<uint64_t>(pidfd);
+    }
+    args.exit_signal = SIGCHLD;
+    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0)
+        return failErrno("clone3");
+    return static_cast<pid_t>(pid);
+}
+
+std::string timeOffsetsText(const std::map<std::string, spec::TimeOffset> &offsets)
+{
+    std::string text;
+    for (const auto &[clock, off] : offsets)
+        text += clock + " " + std::to_string(off.secs) + " " + std::to_string(off.nanosecs) + "\n";
+    return text;
+}
+
+namespace {
+
+[[noreturn]] void runIntermediate(const InitPlan &plan, NamespacePlan &namespaces,
+                                  const std::map<std::string, spec::TimeOffset> &offsets,
+                                  SyncSocket &sock)
+{
+    ::prctl(PR_SET_NAME, "husk:stage1", 0, 0, 0);
+    auto fail = [&](const Error &e) {
+        sock.sendError(e);
+        ::_exit(1);
+    };
+    for (NamespaceJoin &j : namespaces.joins) {
+        if (::setns(j.fd.get(), cloneFlag(j.type)) < 0)
+            fail(Error(std::string("join ") + spec::namespaceTypeName(j.type) + " namespace",
+                       errno));
+        j.fd.reset();
+    }
+    if (namespaces.timeOffsets) {
+        // Offsets can be written only before the first process enters the namespace.
+        if (::unshare(CLONE_NEWTIME) < 0)
+            fail(Error("unshare time namespace", errno));
+        if (auto r = writeExisting("/proc/self/timens_offsets", timeOffsetsText(offsets)); !r)
+            fail(std::move(r.error()).context("linux.timeOffsets"));
+    }
+    auto pid = cloneProcess(namespaces.cloneFlags, nullptr);
+    if (!pid)
+        fail(pid.error());
+    if (*pid == 0)
+        runInit(plan, sock);
+    if (auto r = sock.send(SyncMsg::ChildPid, *pid); !r)
+        ::_exit(1);
+    ::_exit(0);
+}
+
+} // namespace
+
+Result<SpawnedInit> spawnInit(const InitPlan &plan, NamespacePlan &namespaces,
+                              const std::map<std::string, spec::TimeOffset> &offsets,
+                              SyncSocket &parentEnd, SyncSocket childEnd, const BeforeGo &beforeGo)
+{
+    SpawnedInit init;
+    if (!namespaces.needsIntermediate()) {
+        int pidfd = -1;
+        pid_t pid = HUSK_TRY(cloneProcess(namespaces.cloneFlags, &pidfd));
+        if (pid == 0) {
+            parentEnd.close();
+            runInit(plan, childEnd);
+        }
+        init.pid = pid;
+        init.pidfd.reset(pidfd);
+    } else {
+        pid_t mid = HUSK_TRY(cloneProcess(0, nullptr));
+        if (mid == 0) {
+            parentEnd.close();
+            runIntermediate(plan, namespaces, offsets, childEnd);
+        }
+        childEnd.close();
+        auto msg = parentEnd.expect(SyncMsg::ChildPid);
+        int status = 0;
+        while (::waitpid(mid, &status, 0) < 0 && errno == EINTR) {
+        }
+        if (!msg)
+            return std::unexpected(msg.error());
+        init.pid = msg->value;
+        int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, init.pid, 0));
+        if (pidfd < 0) {
+            int e = errno;
+            ::kill(init.pid, SIGKILL);
+            return fail("pidfd_open init", e);
+        }
+        init.pidfd.reset(pidfd);
+    }
+    childEnd.close();
+    auto killInit = [&] { ::syscall(SYS_pidfd_send_signal, init.pidfd.get(), SIGKILL, nullptr, 0); };
+    if (beforeGo) {
+        if (auto r = beforeGo(init.pid); !r) {
+            killInit();
+            return std::unexpected(r.error());
+        }
+    }
+    if (auto r = parentEnd.send(SyncMsg::Go); !r) {
+        killInit();
+        return std::unexpected(r.error());
+    }
+    return init;
+}
+
+} // namespace husk::process

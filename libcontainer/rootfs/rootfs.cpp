@@ -1,0 +1,170 @@
+#include "libcontainer/rootfs/rootfs.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "common/file.h"
+#include "libcontainer/rootfs/internal.h"
+#include "libcontainer/rootfs/paths.h"
+
+namespace husk::rootfs {
+
+namespace {
+
+// pivot_root(2) fails when the new root's parent mount is shared; runc makes that one
+// mount private. The parent is the longest mount point that is a prefix of the rootfs.
+Result<void> makeParentMountPrivate(const std::string &rootfs)
+{
+    std::string info = HUSK_TRY(readFile("/proc/self/mountinfo"));
+    std::string best = "/";
+    size_t pos = 0;
+    while (pos < info.size()) {
+        size_t end = info.find('\n', pos);
+        if (end == std::string::npos)
+            end = info.size();
+        std::string line = info.substr(pos, end - pos);
+        pos = end + 1;
+        // Field 5 is the mount point.
+        size_t p = 0;
+        for (int f = 0; f < 4 && p != std::string::npos; ++f)
+            p = line.find(' ', p + 1);
+        if (p == std::string::npos)
+            continue;
+        size_t q = line.find(' ', p + 1);
+        std::string mp = line.substr(p + 1, q - p - 1);
+        bool prefix = rootfs == mp || (rootfs.starts_with(mp) &&
+                                       (mp == "/" || rootfs[mp.size()] == '/'));
+        if (prefix && mp.size() > best.size())
+            best = mp;
+    }
+    if (::mount(nullptr, best.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+        return failErrno("make " + best + " private");
+    return {};
+}
+
+bool devIsReadonlyTmpfs(const RootfsPlan &plan)
+{
+    for (const PlannedMount &m : plan.mounts)
+        if (m.destination == "/dev" && !m.options.isBind() && (m.options.flags & MS_RDONLY))
+            return true;
+    return false;
+}
+
+} // namespace
+
+Result<void> prepareRootfs(const RootfsPlan &plan)
+{
+    if (::mount(nullptr, "/", nullptr, plan.rootPropagation, nullptr) < 0)
+        return failErrno("set propagation of /");
+    HUSK_TRY(makeParentMountPrivate(plan.rootfs));
+    if (::mount(plan.rootfs.c_str(), plan.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+        return failErrno("bind rootfs " + plan.rootfs);
+    UniqueFd rootfd = HUSK_TRY(openFd(plan.rootfs, O_PATH | O_DIRECTORY));
+    bool devReadonly = false;
+    HUSK_TRY(applyMounts(rootfd.get(), plan, devReadonly));
+    HUSK_TRY(setupDevices(rootfd.get(), plan));
+    return {};
+}
+
+Result<void> enterRootfs(const RootfsPlan &plan)
+{
+    if (plan.noPivot) {
+        if (::chdir(plan.rootfs.c_str()) < 0)
+            return failErrno("chdir " + plan.rootfs);
+        if (::mount(plan.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0)
+            return failErrno("move rootfs to /");
+        if (::chroot(".") < 0)
+            return failErrno("chroot");
+    } else {
+        // pivot_root(".", ".") stacks the old root under the new one; detaching it right away
+        // means no directory of the host stays reachable (runc's trick, no temp dir needed).
+        UniqueFd oldRoot = HUSK_TRY(openFd("/", O_RDONLY | O_DIRECTORY));
+        UniqueFd newRoot = HUSK_TRY(openFd(plan.rootfs, O_RDONLY | O_DIRECTORY));
+        if (::fchdir(newRoot.get()) < 0)
+            return failErrno("chdir rootfs");
+        if (::syscall(SYS_pivot_root, ".", ".") < 0)
+            return failErrno("pivot_root");
+        if (::fchdir(oldRoot.get()) < 0)
+            return failErrno("chdir old root");
+        // The old root must not propagate the unmount back to the host.
+        if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
+            return failErrno("make old root slave");
+        if (::umount2(".", MNT_DETACH) < 0)
+            return failErrno("unmount old root");
+    }
+    if (::chdir("/") < 0)
+        return failErrno("chdir /");
+    if (plan.propagationGiven &&
+        ::mount(nullptr, "/", nullptr, plan.rootPropagation, nullptr) < 0)
+        return failErrno("linux.rootfsPropagation: set propagation of /");
+    return {};
+}
+
+Result<void> restrictPaths(const RootfsPlan &plan)
+{
+    UniqueFd root = HUSK_TRY(openFd("/", O_PATH | O_DIRECTORY));
+    for (const std::string &p : plan.readonlyPaths) {
+        auto fd = openInRoot(root.get(), p, O_PATH);
+        if (!fd) {
+            if (fd.error().code() == ENOENT)
+                continue;
+            return wrap(fd.error(), "linux.readonlyPaths");
+        }
+        if (::mount(fdPath(fd->get()).c_str(), fdPath(fd->get()).c_str(), nullptr,
+                    MS_BIND | MS_REC, nullptr) < 0)
+            return failErrno("linux.readonlyPaths: bind " + p);
+        UniqueFd top = HUSK_TRY(openInRoot(root.get(), p, O_PATH));
+        HUSK_TRY_CTX(remountBind(fdPath(top.get()), MS_RDONLY),
+                     "linux.readonlyPaths: " + p);
+    }
+    if (plan.maskedPaths.empty())
+        return {};
+    // The /dev/null masked files are bound from must really be /dev/null (CVE-2025-31133: a
+    // symlink swapped in for it would bind something writable over the masked path).
+    UniqueFd null = HUSK_TRY(openInRoot(root.get(), "/dev/null", O_PATH | O_NOFOLLOW));
+    struct stat nst;
+    if (::fstat(null.get(), &nst) < 0 || !S_ISCHR(nst.st_mode) || nst.st_rdev != makedev(1, 3))
+        return fail("linux.maskedPaths: /dev/null in the container is not the null device");
+    for (const std::string &p : plan.maskedPaths) {
+        auto fd = openInRoot(root.get(), p, O_PATH);
+        if (!fd) {
+            if (fd.error().code() == ENOENT)
+                continue;
+            return wrap(fd.error(), "linux.maskedPaths");
+        }
+        struct stat st;
+        if (::fstat(fd->get(), &st) < 0)
+            return failErrno("linux.maskedPaths: stat " + p);
+        int r = S_ISDIR(st.st_mode)
+                    ? ::mount("tmpfs", fdPath(fd->get()).c_str(), "tmpfs", MS_RDONLY, nullptr)
+                    : ::mount(fdPath(null.get()).c_str(), fdPath(fd->get()).c_str(), nullptr,
+                              MS_BIND, nullptr);
+        if (r < 0)
+            return failErrno("linux.maskedPaths: mask " + p);
+    }
+    return {};
+}
+
+Result<void> finalizeRootfs(const RootfsPlan &plan)
+{
+    if (devIsReadonlyTmpfs(plan))
+        HUSK_TRY_CTX(remountBind("/dev", MS_RDONLY), "remount /dev read-only");
+    if (plan.readonly)
+        HUSK_TRY_CTX(remountBind("/", MS_RDONLY), "root.readonly: remount / read-only");
+    return {};
+}
+
+Result<void> mountConsole(const std::string &slavePath)
+{
+    UniqueFd root = HUSK_TRY(openFd("/", O_PATH | O_DIRECTORY));
+    UniqueFd target = HUSK_TRY(mkfileInRoot(root.get(), "/dev/console"));
+    if (::mount(slavePath.c_str(), fdPath(target.get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
+        return failErrno("bind " + slavePath + " to /dev/console");
+    return {};
+}
+
+} // namespace husk::rootfs

@@ -1,0 +1,125 @@
+// `run`: create + start, then wait for the container's init as its (sub)reaper, forwarding
+// signals, and delete it afterwards.
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <optional>
+
+#include "common/log.h"
+#include "libcontainer/console.h"
+#include "libcontainer/container.h"
+#include "libcontainer/proc.h"
+#include "spec/parse.h"
+
+namespace husk {
+
+namespace {
+
+// Signals a foreground `run` passes on to the container instead of acting on them.
+constexpr int kForwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGCONT,
+                              SIGTSTP, SIGTTIN, SIGTTOU, SIGALRM};
+
+int exitCodeOf(const siginfo_t &info)
+{
+    if (info.si_code == CLD_EXITED)
+        return info.si_status;
+    return 128 + info.si_status;
+}
+
+// Waits for the init (our child, or re-parented to us as subreaper), forwarding signals.
+Result<int> waitForInit(int pidfd, int sigfd)
+{
+    for (;;) {
+        pollfd fds[2] = {{pidfd, POLLIN, 0}, {sigfd, POLLIN, 0}};
+        if (::poll(fds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return failErrno("wait for container");
+        }
+        if (fds[1].revents & POLLIN) {
+            signalfd_siginfo si;
+            if (::read(sigfd, &si, sizeof si) == sizeof si)
+                (void)pidfdSignal(pidfd, static_cast<int>(si.ssi_signo));
+        }
+        if (fds[0].revents & POLLIN) {
+            siginfo_t info{};
+            if (::waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED) < 0)
+                return failErrno("reap container init");
+            // Orphans re-parented to us (subreaper) are reaped too.
+            while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+            }
+            return exitCodeOf(info);
+        }
+    }
+}
+
+bool configWantsTerminal(const std::string &bundle)
+{
+    auto c = spec::loadConfig(bundle.empty() ? "." : bundle);
+    return c && c->process && c->process->terminal;
+}
+
+} // namespace
+
+Result<int> runContainer(const GlobalOptions &g, const CreateOptions &o, const RunOptions &r)
+{
+    CreateOptions opts = o;
+    std::optional<ConsoleReceiver> receiver;
+    if (!r.detach) {
+        // The init may be re-parented (intermediate process): keep it ours to wait on.
+        if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+            return failErrno("become subreaper");
+        if (opts.consoleSocket.empty() && configWantsTerminal(opts.bundle)) {
+            receiver.emplace(HUSK_TRY(ConsoleReceiver::listenIn(g.root)));
+            opts.consoleSocket = receiver->path();
+        }
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    for (int s : kForwarded)
+        sigaddset(&set, s);
+    sigaddset(&set, SIGWINCH);
+    sigset_t old;
+    // Blocked before create so nothing is lost between start and the wait loop; the init
+    // resets its mask before exec.
+    ::sigprocmask(SIG_BLOCK, &set, &old);
+    struct Restore {
+        sigset_t mask;
+        ~Restore() { ::sigprocmask(SIG_SETMASK, &mask, nullptr); }
+    } restore{old};
+
+    pid_t pid = HUSK_TRY(createContainer(g, opts));
+    UniqueFd master;
+    if (receiver)
+        master = HUSK_TRY(receiver->receive());
+    if (auto s = startContainer(g, o.id); !s) {
+        (void)deleteContainer(g, o.id, true);
+        return std::unexpected(s.error());
+    }
+    if (r.detach)
+        return 0;
+    int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (pidfd < 0)
+        return failErrno("pidfd_open container init");
+    UniqueFd owned(pidfd);
+    sigset_t fwd;
+    sigemptyset(&fwd);
+    for (int s : kForwarded)
+        sigaddset(&fwd, s);
+    UniqueFd sigfd(::signalfd(-1, &fwd, SFD_CLOEXEC));
+    if (master)
+        proxyConsole(master.get(), pidfd);
+    auto code = waitForInit(pidfd, sigfd.get());
+    if (!r.keep)
+        if (auto d = deleteContainer(g, o.id, true); !d)
+            log::warn("delete after run: " + d.error().what());
+    return code;
+}
+
+} // namespace husk

@@ -1,0 +1,41 @@
+#pragma once
+
+// The CLI: flags in, one libcontainer call, exit code out. No syscalls here.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+#include "common/result.h"
+#include "libcontainer/container.h"
+
+namespace husk::cli {
+
+/// Exit codes, as runc: success, runtime error, usage error.
+constexpr int kOk = 0;
+constexpr int kFailure = 1;
+constexpr int kUsage = 2;
+
+/// State shared by every command: the global flags and the command's result.
+struct Context {
+    GlobalOptions global;
+    std::string log;
+    std::string logFormat = "text";
+    bool debug = false;
+    int exitCode = kOk;
+    /// The command that ran, to run after parsing (CLI11 callbacks only record it).
+    std::function<int()> action;
+};
+
+/// Reports a failed command ("husk: <what>: <error>") and returns kFailure.
+int report(const std::string &what, const Error &e);
+
+/// Registers create, start, run, delete.
+void addLifecycleCommands(CLI::App &app, Context &ctx);
+/// Registers state, list, kill.
+void addQueryCommands(CLI::App &app, Context &ctx);
+/// Registers spec.
+void addSpecCommand(CLI::App &app, Context &ctx);
+
+} // namespace husk::cli

@@ -1,0 +1,81 @@
+#include <seccomp.h>
+
+#include <iostream>
+
+#include "common/log.h"
+#include "runtime/cli.h"
+#include "runtime/version.h"
+
+namespace husk::cli {
+
+int report(const std::string &what, const Error &e)
+{
+    std::string msg = what.empty() ? e.what() : what + ": " + e.what();
+    log::error(msg);
+    // runc prints fatal errors on stderr even when they also go to --log.
+    if (log::fd() != 2)
+        std::cerr << "husk: " << msg << std::endl;
+    return kFailure;
+}
+
+} // namespace husk::cli
+
+namespace {
+
+std::string versionText()
+{
+    const scmp_version *v = seccomp_version();
+    std::string text = "husk version " HUSK_VERSION "\ncommit: " HUSK_COMMIT "\nspec: 1.2.0\n";
+    if (v)
+        text += "libseccomp: " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+                std::to_string(v->micro) + "\n";
+    return text;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    using namespace husk::cli;
+    CLI::App app{"husk: an OCI container runtime (runc-compatible)", "husk"};
+    app.require_subcommand(1);
+    app.fallthrough();
+    Context ctx;
+    app.set_version_flag("-v,--version", versionText());
+    app.add_option("--root", ctx.global.root, "root directory for storage of container state")
+        ->capture_default_str();
+    app.add_option("--log", ctx.log, "log file path (default: stderr)");
+    app.add_option("--log-format", ctx.logFormat, "log format: text or json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    app.add_flag("--debug", ctx.debug, "enable debug logging");
+    app.add_flag("--systemd-cgroup", ctx.global.systemdCgroup,
+                 "manage cgroups through systemd (needs a running systemd)");
+
+    addLifecycleCommands(app, ctx);
+    addQueryCommands(app, ctx);
+    addSpecCommand(app, ctx);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp &e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp &e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion &e) {
+        std::cout << versionText();
+        return kOk;
+    } catch (const CLI::ParseError &e) {
+        app.exit(e);
+        return kUsage;
+    }
+    auto level = ctx.debug ? husk::log::Level::Debug : husk::log::Level::Warning;
+    auto format = ctx.logFormat == "json" ? husk::log::Format::Json : husk::log::Format::Text;
+    if (!husk::log::configure(level, format, ctx.log)) {
+        std::cerr << "husk: cannot open log file " << ctx.log << std::endl;
+        return kFailure;
+    }
+    if (!ctx.action)
+        return kUsage;
+    return ctx.action();
+}
