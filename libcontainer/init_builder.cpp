@@ -2,7 +2,9 @@
 
 #include <sys/resource.h>
 
+#include "common/log.h"
 #include "libcontainer/capabilities.h"
+#include "libcontainer/seccomp_filter.h"
 #include "libcontainer/rootfs/mount_plan.h"
 #include "spec/validate.h"
 
@@ -92,12 +94,14 @@ Result<process::InitPlan> buildInitPlan(const spec::Config &config, const Namesp
     plan.newNet = ns.newNet;
     plan.unshareCgroup = ns.unshareCgroup;
     plan.mountNs = hasNamespace(config, spec::NamespaceType::Mount);
-    if (!plan.mountNs)
-        return fail("linux.namespaces: a mount namespace is required (husk will not set up a "
-                    "rootfs in the host's mount namespace)");
+    if (!plan.mountNs && (!config.mounts.empty() || config.root.readonly))
+        log::warn("no mount namespace: mounts and root.readonly are not applied (the host's "
+                  "mount table is shared); the container is only chrooted into its rootfs");
     HUSK_TRY(checkSysctls(config));
     if (config.linux)
         plan.sysctl = config.linux->sysctl;
+    if (config.linux && config.linux->seccomp)
+        plan.seccomp = HUSK_TRY(compileSeccomp(*config.linux->seccomp));
 
     rootfs::RootfsPlan &r = plan.rootfs;
     r.rootfs = in.rootfs;

@@ -78,8 +78,6 @@ Result<void> checkSupported(const spec::Config &c)
     const spec::Linux &l = *c.linux;
     if (l.resources)
         HUSK_TRY(checkResources(*l.resources));
-    if (l.seccomp)
-        return notYet("linux.seccomp");
     if (!l.mountLabel.empty())
         return notYet("linux.mountLabel");
     if (l.intelRdt)

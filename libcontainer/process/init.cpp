@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
+#include <linux/capability.h>
 #include <linux/keyctl.h>
 #include <signal.h>
 #include <net/if.h>
@@ -214,9 +215,19 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
     if (plan.mountNs) {
         HUSK_TRY_CTX(rootfs::prepareRootfs(plan.rootfs), "rootfs");
         HUSK_TRY_CTX(rootfs::enterRootfs(plan.rootfs), "rootfs");
+    } else {
+        // Sharing the host's mount namespace: nothing may be mounted, only chroot (as runc).
+        if (::chroot(plan.rootfs.rootfs.c_str()) < 0)
+            return failErrno("chroot " + plan.rootfs.rootfs);
+        if (::chdir("/") < 0)
+            return failErrno("chdir /");
     }
-    if (plan.terminal)
+    if (plan.terminal) {
         HUSK_TRY_CTX(setupTerminal(plan, sock), "terminal");
+    } else if (::setsid() < 0) {
+        // The init leads its own session either way, as runc's does.
+        return failErrno("setsid");
+    }
     HUSK_TRY(writeSysctls(plan.sysctl));
     if (plan.mountNs) {
         HUSK_TRY_CTX(rootfs::restrictPaths(plan.rootfs), "rootfs");
@@ -232,10 +243,20 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
     if (::chdir(plan.cwd.c_str()) < 0)
         return failErrno("process.cwd: chdir " + plan.cwd);
     exePath = HUSK_TRY(lookPath(plan.args[0], env));
+    // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the user
+    // switch drops capabilities unless the final set keeps CAP_SYS_ADMIN. The filter must then
+    // allow the few calls left before exec (setresuid, capset, prctl, sendmsg, open, execve).
+    const bool keepsSysAdmin =
+        plan.caps && (plan.caps->effective & (uint64_t{1} << CAP_SYS_ADMIN)) && plan.uid == 0;
+    const bool loadEarly = plan.seccomp && !plan.noNewPrivileges && !keepsSysAdmin;
+    if (loadEarly)
+        HUSK_TRY(loadSeccomp(*plan.seccomp));
     HUSK_TRY(switchUser(plan));
     if (plan.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return failErrno("process.noNewPrivileges");
     ::umask(plan.umask.value_or(022));
+    if (plan.seccomp && !loadEarly)
+        HUSK_TRY(loadSeccomp(*plan.seccomp));
     return {};
 }
 

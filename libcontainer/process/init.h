@@ -14,6 +14,7 @@
 #include "libcontainer/capabilities.h"
 #include "libcontainer/process/sync.h"
 #include "libcontainer/rootfs/rootfs.h"
+#include "libcontainer/seccomp_filter.h"
 #include "spec/config.h"
 
 namespace husk::process {
@@ -39,6 +40,7 @@ struct InitPlan {
     std::optional<CapSets> caps; // absent: capabilities untouched
     int lastCap = 0;
     bool noNewPrivileges = false;
+    std::optional<SeccompProgram> seccomp;
     std::optional<int> oomScoreAdj;
     bool terminal = false;
     std::optional<spec::ConsoleSize> consoleSize;
