@@ -18,8 +18,8 @@ namespace husk {
 [[nodiscard]] Result<void> writeExisting(const std::string &path, std::string_view data);
 
 /// Atomically replaces dir/name with data: temp file, fsync, rename, fsync of the directory.
-[[nodiscard]] Result<void> writeFileAtomic(int dirfd, const std::string &name, std::string_view data,
-                                           int mode = 0600);
+[[nodiscard]] Result<void> writeFileAtomic(int dirfd, const std::string &name,
+                                           std::string_view data, int mode = 0600);
 
 /// Opens a path and returns an owned fd.
 [[nodiscard]] Result<UniqueFd> openFd(const std::string &path, int flags, int mode = 0);

@@ -68,9 +68,15 @@ bool configure(Level minLevel, Format format, const std::string &path)
     return true;
 }
 
-bool enabled(Level level) { return level >= state().level; }
+bool enabled(Level level)
+{
+    return level >= state().level;
+}
 
-int fd() { return state().fd; }
+int fd()
+{
+    return state().fd;
+}
 
 std::string jsonEscape(std::string_view in)
 {

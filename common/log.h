@@ -11,7 +11,8 @@ enum class Level { Debug, Info, Warning, Error };
 /// How lines are written: runc-style text, or JSON lines {"level","msg","time"}.
 enum class Format { Text, Json };
 
-/// Configures the process-wide logger. path empty means stderr. Returns false if path can't be opened.
+/// Configures the process-wide logger. path empty means stderr. Returns false if path can't be
+/// opened.
 bool configure(Level minLevel, Format format, const std::string &path);
 
 /// Writes one line at the given level.
@@ -26,10 +27,22 @@ bool enabled(Level level);
 /// The log file descriptor (stderr when no --log was given), for children that log on their own.
 int fd();
 
-inline void debug(std::string_view m) { write(Level::Debug, m); }
-inline void info(std::string_view m) { write(Level::Info, m); }
-inline void warn(std::string_view m) { write(Level::Warning, m); }
-inline void error(std::string_view m) { write(Level::Error, m); }
+inline void debug(std::string_view m)
+{
+    write(Level::Debug, m);
+}
+inline void info(std::string_view m)
+{
+    write(Level::Info, m);
+}
+inline void warn(std::string_view m)
+{
+    write(Level::Warning, m);
+}
+inline void error(std::string_view m)
+{
+    write(Level::Error, m);
+}
 
 /// Escapes a string for a JSON string literal (without the quotes).
 std::string jsonEscape(std::string_view s);

@@ -112,8 +112,8 @@ Result<void> writePidFile(const std::string &path, pid_t pid)
     std::string abs = HUSK_TRY(absolutePath(path));
     std::string dir = abs.substr(0, abs.rfind('/'));
     std::string name = abs.substr(abs.rfind('/') + 1);
-    UniqueFd dfd = HUSK_TRY_CTX(openFd(dir.empty() ? "/" : dir, O_RDONLY | O_DIRECTORY),
-                                "--pid-file");
+    UniqueFd dfd =
+        HUSK_TRY_CTX(openFd(dir.empty() ? "/" : dir, O_RDONLY | O_DIRECTORY), "--pid-file");
     return writeFileAtomic(dfd.get(), name, std::to_string(pid), 0644);
 }
 
@@ -258,9 +258,9 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
         return cg.addProcess(pid);
     };
     static const std::map<std::string, spec::TimeOffset> kNoOffsets;
-    process::SpawnedInit init = HUSK_TRY(process::spawnInit(
-        plan, namespaces, lx ? lx->timeOffsets : kNoOffsets, parentEnd, std::move(childEnd),
-        beforeGo));
+    process::SpawnedInit init =
+        HUSK_TRY(process::spawnInit(plan, namespaces, lx ? lx->timeOffsets : kNoOffsets, parentEnd,
+                                    std::move(childEnd), beforeGo));
     undo.init(init.pidfd.get(), namespaces.needsIntermediate() ? 0 : init.pid);
 
     for (;;) {
@@ -371,15 +371,16 @@ Result<void> deleteContainer(const GlobalOptions &g, const std::string &id, bool
     if (!loaded) {
         // A husk killed before the first state write leaves only a directory.
         if (!force)
-            return wrap(loaded.error(), "container \"" + id + "\" has no readable state (use "
-                                        "--force to remove it)");
+            return wrap(loaded.error(), "container \"" + id +
+                                            "\" has no readable state (use "
+                                            "--force to remove it)");
         return store.remove(id);
     }
     StateRecord rec = std::move(*loaded);
     Status s = liveStatus(dir, rec);
     if (!canDelete(s) && !force)
-        return fail("cannot delete container \"" + id + "\" that is " +
-                    std::string(statusName(s)) + " (stop it first, or use --force)");
+        return fail("cannot delete container \"" + id + "\" that is " + std::string(statusName(s)) +
+                    " (stop it first, or use --force)");
     if (s != Status::Stopped) {
         if (auto pidfd = openVerifiedPidfd(rec.pid, rec.initStartTime)) {
             (void)pidfdSignal(pidfd->get(), SIGKILL);

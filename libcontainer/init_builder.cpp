@@ -12,7 +12,10 @@ namespace husk {
 
 namespace {
 
-bool hasNamespace(const spec::Config &c, spec::NamespaceType t) { return c.findNamespace(t); }
+bool hasNamespace(const spec::Config &c, spec::NamespaceType t)
+{
+    return c.findNamespace(t);
+}
 
 } // namespace
 
@@ -43,7 +46,8 @@ Result<void> checkSysctls(const spec::Config &config)
                 return fail(field + ": needs a uts namespace");
             continue;
         }
-        return fail(field + ": not in a namespace of the container's own; it would change the host");
+        return fail(field +
+                    ": not in a namespace of the container's own; it would change the host");
     }
     return {};
 }

@@ -25,7 +25,7 @@ struct NamespacePlan {
     bool newUser = false;
     bool newNet = false;
     bool newUts = false;
-    bool timeOffsets = false;         // new time ns with offsets: set up in the intermediate
+    bool timeOffsets = false; // new time ns with offsets: set up in the intermediate
 
     /// Whether an intermediate process is needed (setns before clone, time offsets).
     bool needsIntermediate() const { return !joins.empty() || timeOffsets; }

@@ -22,8 +22,8 @@ namespace husk {
 namespace {
 
 // Signals a foreground `run` passes on to the container instead of acting on them.
-constexpr int kForwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGCONT,
-                              SIGTSTP, SIGTTIN, SIGTTOU, SIGALRM};
+constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+                              SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGALRM};
 
 int exitCodeOf(const siginfo_t &info)
 {

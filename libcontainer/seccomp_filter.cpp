@@ -43,16 +43,25 @@ std::optional<scmp_compare> compareOp(const std::string &op)
 std::optional<uint32_t> archToken(const std::string &arch)
 {
     static const std::pair<const char *, uint32_t> kArches[] = {
-        {"SCMP_ARCH_X86", SCMP_ARCH_X86},         {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
-        {"SCMP_ARCH_X32", SCMP_ARCH_X32},         {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
-        {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64}, {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
-        {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},   {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
-        {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},   {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
+        {"SCMP_ARCH_X86", SCMP_ARCH_X86},
+        {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
+        {"SCMP_ARCH_X32", SCMP_ARCH_X32},
+        {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
+        {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
+        {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
+        {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
+        {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
+        {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
+        {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
         {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
-        {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},         {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
-        {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE}, {"SCMP_ARCH_S390", SCMP_ARCH_S390},
-        {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},     {"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},
-        {"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64}, {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
+        {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
+        {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
+        {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
+        {"SCMP_ARCH_S390", SCMP_ARCH_S390},
+        {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
+        {"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},
+        {"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64},
+        {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
     };
     for (const auto &[name, token] : kArches)
         if (arch == name)
@@ -122,7 +131,8 @@ Result<SeccompProgram> compileSeccomp(const spec::Seccomp &s)
     for (size_t i = 0; i < s.flags.size(); ++i) {
         auto flag = filterFlag(s.flags[i]);
         if (!flag)
-            return fail(f + "flags[" + std::to_string(i) + "]: unknown flag \"" + s.flags[i] + "\"");
+            return fail(f + "flags[" + std::to_string(i) + "]: unknown flag \"" + s.flags[i] +
+                        "\"");
         prog.flags |= *flag;
     }
     for (size_t i = 0; i < s.syscalls.size(); ++i) {

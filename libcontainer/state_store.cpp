@@ -66,7 +66,10 @@ Result<void> ContainerDir::lock()
     return {};
 }
 
-void ContainerDir::unlock() { ::flock(fd_.get(), LOCK_UN); }
+void ContainerDir::unlock()
+{
+    ::flock(fd_.get(), LOCK_UN);
+}
 
 Result<void> ContainerDir::save(const StateRecord &r)
 {
@@ -96,7 +99,10 @@ Result<void> ContainerDir::makeExecFifo()
     return {};
 }
 
-void ContainerDir::removeExecFifo() { ::unlinkat(fd_.get(), kExecFifoName, 0); }
+void ContainerDir::removeExecFifo()
+{
+    ::unlinkat(fd_.get(), kExecFifoName, 0);
+}
 
 Result<StateStore> StateStore::open(const std::string &root)
 {

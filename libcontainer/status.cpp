@@ -21,8 +21,8 @@ std::string_view statusName(Status s)
 
 std::optional<Status> parseStatus(std::string_view name)
 {
-    for (Status s : {Status::Creating, Status::Created, Status::Running, Status::Paused,
-                     Status::Stopped})
+    for (Status s :
+         {Status::Creating, Status::Created, Status::Running, Status::Paused, Status::Stopped})
         if (statusName(s) == name)
             return s;
     return std::nullopt;

@@ -15,7 +15,10 @@ std::string_view statusName(Status s);
 std::optional<Status> parseStatus(std::string_view name);
 
 /// `start` is legal only for a created container.
-inline bool canStart(Status s) { return s == Status::Created; }
+inline bool canStart(Status s)
+{
+    return s == Status::Created;
+}
 
 /// `kill` is legal for a created, running or paused container (the spec: not for stopped).
 inline bool canKill(Status s)
@@ -25,12 +28,21 @@ inline bool canKill(Status s)
 
 /// `delete` without --force is legal only for a stopped container (runtime.md "delete").
 /// A container still being created (husk killed midway) needs --force as well.
-inline bool canDelete(Status s) { return s == Status::Stopped; }
+inline bool canDelete(Status s)
+{
+    return s == Status::Stopped;
+}
 
 /// `pause` is legal for a running or created container.
-inline bool canPause(Status s) { return s == Status::Running || s == Status::Created; }
+inline bool canPause(Status s)
+{
+    return s == Status::Running || s == Status::Created;
+}
 
 /// `resume` is legal only for a paused container.
-inline bool canResume(Status s) { return s == Status::Paused; }
+inline bool canResume(Status s)
+{
+    return s == Status::Paused;
+}
 
 } // namespace husk

@@ -27,8 +27,7 @@ void printTable(const std::vector<spec::State> &states)
         std::cout << std::left << std::setw(static_cast<int>(w[0] + 4)) << a
                   << std::setw(static_cast<int>(w[1] + 4)) << b
                   << std::setw(static_cast<int>(w[2] + 4)) << c
-                  << std::setw(static_cast<int>(w[3] + 4)) << d << std::setw(34) << e << f
-                  << "\n";
+                  << std::setw(static_cast<int>(w[3] + 4)) << d << std::setw(34) << e << f << "\n";
     };
     row("ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
     for (const spec::State &s : states)

@@ -25,8 +25,8 @@ void addSpecCommand(CLI::App &app, Context &ctx)
             auto dir = openFd(bundle, O_RDONLY | O_DIRECTORY);
             if (!dir)
                 return report("spec", dir.error());
-            auto r = writeFileAtomic(dir->get(), "config.json", spec::defaultSpecText(rootless),
-                                     0644);
+            auto r =
+                writeFileAtomic(dir->get(), "config.json", spec::defaultSpecText(rootless), 0644);
             return r ? kOk : report("spec", r.error());
         };
     });

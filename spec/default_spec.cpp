@@ -6,11 +6,9 @@
 
 #include <vector>
 
-namespace husk::spec
-{
+namespace husk::spec {
 
-namespace
-{
+namespace {
 
 using OJson = nlohmann::ordered_json;
 
@@ -18,8 +16,7 @@ using OJson = nlohmann::ordered_json;
 // namespace root would hide the controllers' mounts the container may need.
 bool cgroup2Unified()
 {
-    struct statfs fs {
-    };
+    struct statfs fs {};
     return ::statfs("/sys/fs/cgroup", &fs) == 0 &&
            static_cast<unsigned long>(fs.f_type) == CGROUP2_SUPER_MAGIC;
 }
@@ -31,7 +28,8 @@ OJson mount(const char *destination, const char *type, const char *source,
     m["destination"] = destination;
     m["type"] = type;
     m["source"] = source;
-    if (!options.empty()) m["options"] = std::move(options);
+    if (!options.empty())
+        m["options"] = std::move(options);
     return m;
 }
 
@@ -73,7 +71,8 @@ OJson mounts(bool rootless)
                                     "mode=0620"};
     // gid=5 is the tty group of the host's view; an unprivileged user namespace maps only the
     // caller's own gid, so the option would make the mount fail.
-    if (!rootless) pts.push_back("gid=5");
+    if (!rootless)
+        pts.push_back("gid=5");
     m.push_back(mount("/dev/pts", "devpts", "devpts", pts));
     m.push_back(mount("/dev/shm", "tmpfs", "shm",
                       {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}));
@@ -103,12 +102,15 @@ OJson linuxSection(const SpecTemplate &t)
     OJson ns = OJson::array();
     auto add = [&ns](const char *type) { ns.push_back(OJson{{"type", type}}); };
     add("pid");
-    if (!t.rootless) add("network");
+    if (!t.rootless)
+        add("network");
     add("ipc");
     add("uts");
     add("mount");
-    if (t.cgroupNamespace) add("cgroup");
-    if (t.rootless) add("user");
+    if (t.cgroupNamespace)
+        add("cgroup");
+    if (t.rootless)
+        add("user");
     l["namespaces"] = std::move(ns);
     l["maskedPaths"] = {"/proc/acpi",        "/proc/asound",        "/proc/kcore",
                         "/proc/keys",        "/proc/latency_stats", "/proc/timer_list",

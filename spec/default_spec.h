@@ -7,8 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace husk::spec
-{
+namespace husk::spec {
 
 /// The inputs of the template that depend on the host; defaultSpec(bool) fills them in.
 struct SpecTemplate {

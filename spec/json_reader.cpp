@@ -2,19 +2,19 @@
 
 #include <cmath>
 
-namespace husk::spec::detail
-{
+namespace husk::spec::detail {
 
-namespace
-{
+namespace {
 
 bool isIdentifier(std::string_view key)
 {
-    if (key.empty()) return false;
+    if (key.empty())
+        return false;
     for (char c : key) {
         bool ok =
             (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-        if (!ok) return false;
+        if (!ok)
+            return false;
     }
     return true;
 }
@@ -35,7 +35,8 @@ std::unexpected<Error> rangeError(const std::string &path, const std::string &va
 
 std::string memberPath(const std::string &path, std::string_view key)
 {
-    if (isIdentifier(key)) return path.empty() ? std::string(key) : path + "." + std::string(key);
+    if (isIdentifier(key))
+        return path.empty() ? std::string(key) : path + "." + std::string(key);
     // Keys like "net.ipv4.ip_forward" or "" would make a dotted path ambiguous; quote them as
     // JSON strings so the path can be read back unambiguously.
     return path + "[" +
@@ -49,7 +50,8 @@ std::string indexPath(const std::string &path, size_t index)
 
 std::unexpected<Error> pathError(const std::string &path, std::string_view message)
 {
-    if (path.empty()) return fail(std::string(message));
+    if (path.empty())
+        return fail(std::string(message));
     return fail(path + ": " + std::string(message));
 }
 
@@ -61,26 +63,30 @@ std::unexpected<Error> typeError(const std::string &path, std::string_view what,
 const Json *findMember(const Json &obj, std::string_view key)
 {
     auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return nullptr;
+    if (it == obj.end() || it->is_null())
+        return nullptr;
     return &*it;
 }
 
 Result<void> expectObject(const Json &v, const std::string &path)
 {
-    if (!v.is_object()) return typeError(path, "object", v);
+    if (!v.is_object())
+        return typeError(path, "object", v);
     return {};
 }
 
 Result<void> decode(const Json &v, const std::string &path, std::string &out)
 {
-    if (!v.is_string()) return typeError(path, "string", v);
+    if (!v.is_string())
+        return typeError(path, "string", v);
     out = v.get_ref<const std::string &>();
     return {};
 }
 
 Result<void> decode(const Json &v, const std::string &path, bool &out)
 {
-    if (!v.is_boolean()) return typeError(path, "boolean", v);
+    if (!v.is_boolean())
+        return typeError(path, "boolean", v);
     out = v.get<bool>();
     return {};
 }
@@ -89,14 +95,16 @@ Result<uint64_t> readUnsigned(const Json &v, const std::string &path, uint64_t m
 {
     if (v.is_number_unsigned()) {
         uint64_t n = v.get<uint64_t>();
-        if (n > max) return rangeError(path, std::to_string(n), "0", std::to_string(max));
+        if (n > max)
+            return rangeError(path, std::to_string(n), "0", std::to_string(max));
         return n;
     }
     if (v.is_number_integer()) {
         // Only values built in code land here (the parser stores non-negative integers as
         // unsigned), so this is always negative when reached from a parsed document.
         int64_t n = v.get<int64_t>();
-        if (n < 0) return pathError(path, "expected unsigned integer, got " + std::to_string(n));
+        if (n < 0)
+            return pathError(path, "expected unsigned integer, got " + std::to_string(n));
         if (static_cast<uint64_t>(n) > max)
             return rangeError(path, std::to_string(n), "0", std::to_string(max));
         return static_cast<uint64_t>(n);

@@ -24,8 +24,7 @@
 #include "common/result.h"
 #include "spec/config.h"
 
-namespace husk::spec::detail
-{
+namespace husk::spec::detail {
 
 using Json = nlohmann::json;
 
@@ -104,7 +103,8 @@ Result<void> decode(const Json &v, const std::string &path, std::optional<T> &ou
 template <typename T>
 Result<void> decode(const Json &v, const std::string &path, std::vector<T> &out)
 {
-    if (!v.is_array()) return typeError(path, "array", v);
+    if (!v.is_array())
+        return typeError(path, "array", v);
     std::vector<T> items;
     items.reserve(v.size());
     for (size_t i = 0; i < v.size(); ++i) {
@@ -120,7 +120,8 @@ Result<void> decode(const Json &v, const std::string &path, std::vector<T> &out)
 template <typename T>
 Result<void> decode(const Json &v, const std::string &path, std::map<std::string, T> &out)
 {
-    if (!v.is_object()) return typeError(path, "object", v);
+    if (!v.is_object())
+        return typeError(path, "object", v);
     std::map<std::string, T> items;
     for (auto it = v.begin(); it != v.end(); ++it) {
         T item{};
@@ -146,7 +147,8 @@ template <typename T>
 Result<void> optionalMember(const Json &obj, const std::string &path, std::string_view key, T &out)
 {
     const Json *v = findMember(obj, key);
-    if (!v) return {};
+    if (!v)
+        return {};
     return decode(*v, memberPath(path, key), out);
 }
 
@@ -155,7 +157,8 @@ template <typename T>
 Result<void> requiredMember(const Json &obj, const std::string &path, std::string_view key, T &out)
 {
     auto it = obj.find(key);
-    if (it == obj.end()) return pathError(memberPath(path, key), "missing required field");
+    if (it == obj.end())
+        return pathError(memberPath(path, key), "missing required field");
     return decode(*it, memberPath(path, key), out);
 }
 

@@ -6,15 +6,13 @@
 #include "common/log.h"
 #include "spec/json_reader.h"
 
-namespace husk::spec
-{
+namespace husk::spec {
 
 using detail::Json;
 using detail::optionalMember;
 using detail::requiredMember;
 
-namespace detail
-{
+namespace detail {
 
 Result<void> decode(const Json &v, const std::string &path, IdMapping &out)
 {
@@ -30,7 +28,8 @@ Result<void> decode(const Json &v, const std::string &path, Mount &out)
     HUSK_TRY(expectObject(v, path));
     HUSK_TRY(requiredMember(v, path, "destination", out.destination));
     std::string destPath = memberPath(path, "destination");
-    if (out.destination.empty()) return pathError(destPath, "must not be empty");
+    if (out.destination.empty())
+        return pathError(destPath, "must not be empty");
     if (out.destination.front() != '/') {
         // config.md: on Linux a relative destination is deprecated but allowed and MUST be
         // taken as relative to "/". runc warns and does the same; doing it here means nothing
@@ -63,7 +62,8 @@ Result<void> decode(const Json &v, const std::string &path, Namespace &out)
     std::string name;
     HUSK_TRY(requiredMember(v, path, "type", name));
     std::optional<NamespaceType> type = namespaceTypeFromName(name);
-    if (!type) return pathError(memberPath(path, "type"), "unknown namespace \"" + name + "\"");
+    if (!type)
+        return pathError(memberPath(path, "type"), "unknown namespace \"" + name + "\"");
     out.type = *type;
     HUSK_TRY(optionalMember(v, path, "path", out.path));
     return {};
@@ -71,8 +71,7 @@ Result<void> decode(const Json &v, const std::string &path, Namespace &out)
 
 } // namespace detail
 
-namespace
-{
+namespace {
 
 Result<Root> parseRoot(const Json &v, const std::string &path)
 {
@@ -105,19 +104,23 @@ std::string syntaxMessage(const std::string &what)
     if (size_t close = rest.find("] ");
         rest.starts_with("[json.exception.") && close != std::string::npos)
         rest.erase(0, close + 2);
-    if (rest.starts_with("parse error ")) rest.erase(0, 12);
+    if (rest.starts_with("parse error "))
+        rest.erase(0, 12);
     std::string where;
     if (rest.starts_with("at line ")) {
         size_t colon = rest.find(": ");
         if (colon != std::string::npos) {
             where = rest.substr(3, colon - 3); // "line 3, column 5"
             rest.erase(0, colon + 2);
-            if (size_t comma = where.find(','); comma != std::string::npos) where.erase(comma, 1);
+            if (size_t comma = where.find(','); comma != std::string::npos)
+                where.erase(comma, 1);
         }
     }
-    if (rest.starts_with("syntax error ")) rest.erase(0, 13);
+    if (rest.starts_with("syntax error "))
+        rest.erase(0, 13);
     for (char &c : rest)
-        if (c == '\n' || c == '\r') c = ' ';
+        if (c == '\n' || c == '\r')
+            c = ' ';
     return where.empty() ? "syntax error: " + rest : "syntax error at " + where + ": " + rest;
 }
 
@@ -130,7 +133,8 @@ std::optional<NamespaceType> namespaceTypeFromName(std::string_view name)
         NamespaceType::Uts, NamespaceType::User,    NamespaceType::Cgroup, NamespaceType::Time,
     };
     for (NamespaceType t : all)
-        if (name == namespaceTypeName(t)) return t;
+        if (name == namespaceTypeName(t))
+            return t;
     return std::nullopt;
 }
 
@@ -156,7 +160,8 @@ Result<Config> parseConfig(const nlohmann::json &doc)
         HUSK_TRY(requiredMember(doc, top, "ociVersion", c.ociVersion));
         // config.md: root is OPTIONAL only for Windows Hyper-V containers; REQUIRED elsewhere.
         const Json *root = detail::findMember(doc, "root");
-        if (!root) return detail::pathError("root", "missing required field");
+        if (!root)
+            return detail::pathError("root", "missing required field");
         c.root = HUSK_TRY(parseRoot(*root, "root"));
         HUSK_TRY(optionalMember(doc, top, "mounts", c.mounts));
         if (const Json *p = detail::findMember(doc, "process"))

@@ -12,8 +12,7 @@
 #include "common/result.h"
 #include "spec/config.h"
 
-namespace husk::spec
-{
+namespace husk::spec {
 
 /// Converts a parsed config.json document; unknown members are ignored, Config::raw is doc.
 [[nodiscard]] Result<Config> parseConfig(const nlohmann::json &doc);

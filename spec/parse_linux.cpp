@@ -3,8 +3,7 @@
 #include "spec/json_reader.h"
 #include "spec/parse.h"
 
-namespace husk::spec::detail
-{
+namespace husk::spec::detail {
 
 Result<void> decode(const Json &v, const std::string &path, Device &out)
 {
@@ -114,8 +113,7 @@ Result<void> decode(const Json &v, const std::string &path, NetDevice &out)
     return {};
 }
 
-namespace
-{
+namespace {
 
 Result<Memory> parseMemory(const Json &v, const std::string &path)
 {

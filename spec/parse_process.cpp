@@ -3,16 +3,14 @@
 #include "spec/json_reader.h"
 #include "spec/parse.h"
 
-namespace husk::spec
-{
+namespace husk::spec {
 
 using detail::expectObject;
 using detail::Json;
 using detail::optionalMember;
 using detail::requiredMember;
 
-namespace detail
-{
+namespace detail {
 
 Result<void> decode(const Json &v, const std::string &path, Rlimit &out)
 {
@@ -25,8 +23,7 @@ Result<void> decode(const Json &v, const std::string &path, Rlimit &out)
 
 } // namespace detail
 
-namespace
-{
+namespace {
 
 Result<ConsoleSize> parseConsoleSize(const Json &v, const std::string &path)
 {

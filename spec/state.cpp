@@ -2,11 +2,9 @@
 
 #include <cstdio>
 
-namespace husk::spec
-{
+namespace husk::spec {
 
-namespace
-{
+namespace {
 
 // Invalid UTF-8 (say, in an annotation) would make nlohmann throw; Go's encoder writes U+FFFD
 // instead, and so does this.
@@ -28,7 +26,8 @@ std::string stateJson(const State &s)
     j["bundle"] = s.bundle;
     j["rootfs"] = s.rootfs;
     j["created"] = s.created;
-    if (!s.annotations.empty()) j["annotations"] = s.annotations;
+    if (!s.annotations.empty())
+        j["annotations"] = s.annotations;
     j["owner"] = s.owner;
     return dumpJson(j, 2);
 }
@@ -39,16 +38,17 @@ nlohmann::json stateObject(const State &s)
     j["ociVersion"] = s.ociVersion;
     j["id"] = s.id;
     j["status"] = s.status;
-    if (s.pid != 0) j["pid"] = s.pid;
+    if (s.pid != 0)
+        j["pid"] = s.pid;
     j["bundle"] = s.bundle;
-    if (!s.annotations.empty()) j["annotations"] = s.annotations;
+    if (!s.annotations.empty())
+        j["annotations"] = s.annotations;
     return j;
 }
 
 std::string formatCreated(const struct timespec &ts)
 {
-    struct tm tm {
-    };
+    struct tm tm {};
     time_t secs = ts.tv_sec;
     gmtime_r(&secs, &tm);
     char buf[64];

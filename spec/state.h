@@ -8,8 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace husk::spec
-{
+namespace husk::spec {
 
 /// What `husk state` reports; a superset of the OCI state, as runc's.
 struct State {

@@ -11,15 +11,13 @@
 #include "spec/json_reader.h"
 #include "spec/validate_detail.h"
 
-namespace husk::spec
-{
+namespace husk::spec {
 
 using detail::indexPath;
 using detail::memberPath;
 using detail::pathError;
 
-namespace
-{
+namespace {
 
 struct RlimitName {
     std::string_view name;
@@ -56,19 +54,24 @@ bool isDigits(std::string_view s)
 // identifiers carry no leading zero.
 bool validIdentifiers(std::string_view s, bool preRelease)
 {
-    if (s.empty()) return false;
+    if (s.empty())
+        return false;
     size_t start = 0;
     for (;;) {
         size_t dot = s.find('.', start);
         std::string_view id = s.substr(start, dot == std::string_view::npos ? dot : dot - start);
-        if (id.empty()) return false;
+        if (id.empty())
+            return false;
         for (char c : id) {
             bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                       c == '-';
-            if (!ok) return false;
+            if (!ok)
+                return false;
         }
-        if (preRelease && isDigits(id) && id.size() > 1 && id[0] == '0') return false;
-        if (dot == std::string_view::npos) return true;
+        if (preRelease && isDigits(id) && id.size() > 1 && id[0] == '0')
+            return false;
+        if (dot == std::string_view::npos)
+            return true;
         start = dot + 1;
     }
 }
@@ -85,7 +88,8 @@ bool isAbsolute(const std::string &p)
 
 std::unexpected<Error> notAbsolute(const std::string &path, const std::string &value)
 {
-    if (value.empty()) return pathError(path, "must not be empty");
+    if (value.empty())
+        return pathError(path, "must not be empty");
     return pathError(path, "\"" + value + "\" is not an absolute path");
 }
 
@@ -195,7 +199,8 @@ Result<void> validateHooks(const Hooks &h)
         for (size_t i = 0; i < hooks->size(); ++i) {
             const Hook &hook = (*hooks)[i];
             std::string p = indexPath(memberPath("hooks", name), i);
-            if (!isAbsolute(hook.path)) return notAbsolute(memberPath(p, "path"), hook.path);
+            if (!isAbsolute(hook.path))
+                return notAbsolute(memberPath(p, "path"), hook.path);
             if (hook.timeout && *hook.timeout <= 0)
                 return pathError(memberPath(p, "timeout"),
                                  "must be greater than zero, got " + std::to_string(*hook.timeout));
@@ -208,7 +213,8 @@ Result<void> validateUts(const Config &c)
 {
     // runc refuses these: without a UTS namespace of its own the container would rename the
     // host (config.md only warns that the UTS namespace "may be the runtime" one).
-    if (c.findNamespace(NamespaceType::Uts)) return {};
+    if (c.findNamespace(NamespaceType::Uts))
+        return {};
     if (!c.hostname.empty())
         return pathError("hostname", "cannot set hostname without a UTS namespace");
     if (!c.domainname.empty())
@@ -221,7 +227,8 @@ Result<void> validateUts(const Config &c)
 std::optional<int> rlimitResource(std::string_view type)
 {
     for (const RlimitName &r : rlimitNames)
-        if (r.name == type) return r.resource;
+        if (r.name == type)
+            return r.resource;
     return std::nullopt;
 }
 
@@ -253,16 +260,20 @@ Result<void> validateOciVersion(std::string_view version)
 
 Result<void> validateProcess(const Process &p, const std::string &path)
 {
-    if (!isAbsolute(p.cwd)) return notAbsolute(memberPath(path, "cwd"), p.cwd);
-    if (p.args.empty()) return pathError(memberPath(path, "args"), "must not be empty");
+    if (!isAbsolute(p.cwd))
+        return notAbsolute(memberPath(path, "cwd"), p.cwd);
+    if (p.args.empty())
+        return pathError(memberPath(path, "args"), "must not be empty");
     if (p.commandLine)
         log::warn(memberPath(path, "commandLine") + " is for Windows and is ignored");
     HUSK_TRY(validateRlimits(p.rlimits, memberPath(path, "rlimits")));
     if (p.oomScoreAdj && (*p.oomScoreAdj < -1000 || *p.oomScoreAdj > 1000))
         return pathError(memberPath(path, "oomScoreAdj"),
                          "value " + std::to_string(*p.oomScoreAdj) + " out of range [-1000, 1000]");
-    if (p.scheduler) HUSK_TRY(validateScheduler(*p.scheduler, memberPath(path, "scheduler")));
-    if (p.ioPriority) HUSK_TRY(validateIoPriority(*p.ioPriority, memberPath(path, "ioPriority")));
+    if (p.scheduler)
+        HUSK_TRY(validateScheduler(*p.scheduler, memberPath(path, "scheduler")));
+    if (p.ioPriority)
+        HUSK_TRY(validateIoPriority(*p.ioPriority, memberPath(path, "ioPriority")));
     if (p.execCpuAffinity) {
         std::string a = memberPath(path, "execCPUAffinity");
         HUSK_TRY(validateCpuList(p.execCpuAffinity->initial, memberPath(a, "initial")));
@@ -274,12 +285,16 @@ Result<void> validateProcess(const Process &p, const std::string &path)
 Result<void> validate(const Config &c)
 {
     HUSK_TRY(validateOciVersion(c.ociVersion));
-    if (c.root.path.empty()) return pathError("root.path", "must not be empty");
+    if (c.root.path.empty())
+        return pathError("root.path", "must not be empty");
     // process may be absent at create (runtime.md requires it only for start); start checks.
-    if (c.process) HUSK_TRY(validateProcess(*c.process, "process"));
+    if (c.process)
+        HUSK_TRY(validateProcess(*c.process, "process"));
     HUSK_TRY(validateMounts(c));
-    if (c.hooks) HUSK_TRY(validateHooks(*c.hooks));
-    if (c.annotations.contains("")) return pathError("annotations", "keys must not be empty");
+    if (c.hooks)
+        HUSK_TRY(validateHooks(*c.hooks));
+    if (c.annotations.contains(""))
+        return pathError("annotations", "keys must not be empty");
     HUSK_TRY(validateUts(c));
     return detail::validateLinux(c);
 }

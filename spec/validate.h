@@ -12,8 +12,7 @@
 #include "common/result.h"
 #include "spec/config.h"
 
-namespace husk::spec
-{
+namespace husk::spec {
 
 /// Checks a whole config for create/run; returns the first problem found.
 [[nodiscard]] Result<void> validate(const Config &c);

@@ -5,8 +5,7 @@
 #include "common/result.h"
 #include "spec/config.h"
 
-namespace husk::spec::detail
-{
+namespace husk::spec::detail {
 
 /// Checks config.linux together with the rest of the config it depends on (namespaces).
 Result<void> validateLinux(const Config &c);

@@ -6,11 +6,9 @@
 #include "spec/json_reader.h"
 #include "spec/validate_detail.h"
 
-namespace husk::spec::detail
-{
+namespace husk::spec::detail {
 
-namespace
-{
+namespace {
 
 bool isAbsolute(const std::string &p)
 {
@@ -19,7 +17,8 @@ bool isAbsolute(const std::string &p)
 
 std::unexpected<Error> notAbsolute(const std::string &path, const std::string &value)
 {
-    if (value.empty()) return pathError(path, "must not be empty");
+    if (value.empty())
+        return pathError(path, "must not be empty");
     return pathError(path, "\"" + value + "\" is not an absolute path");
 }
 
@@ -42,7 +41,8 @@ Result<void> validateNamespaces(const Linux &l)
 size_t namespaceIndex(const Linux &l, NamespaceType t)
 {
     for (size_t i = 0; i < l.namespaces.size(); ++i)
-        if (l.namespaces[i].type == t) return i;
+        if (l.namespaces[i].type == t)
+            return i;
     return l.namespaces.size();
 }
 
@@ -76,9 +76,11 @@ Result<void> validateUserNamespace(const Config &c, const Linux &l)
 
 Result<void> validateTimeOffsets(const Config &c, const Linux &l)
 {
-    if (l.timeOffsets.empty()) return {};
+    if (l.timeOffsets.empty())
+        return {};
     const Namespace *timens = c.findNamespace(NamespaceType::Time);
-    if (!timens) return pathError("linux.timeOffsets", "offsets given without a time namespace");
+    if (!timens)
+        return pathError("linux.timeOffsets", "offsets given without a time namespace");
     // Offsets can only be written before the first process enters a new namespace.
     if (!timens->path.empty())
         return pathError("linux.timeOffsets", "cannot set offsets of a time namespace joined "
@@ -98,7 +100,8 @@ Result<void> validateTimeOffsets(const Config &c, const Linux &l)
 std::string dottedSysctl(const std::string &key)
 {
     size_t sep = key.find_first_of("./");
-    if (sep == std::string::npos || key[sep] == '.') return key;
+    if (sep == std::string::npos || key[sep] == '.')
+        return key;
     std::string out = key;
     for (char &ch : out)
         ch = ch == '.' ? '/' : ch == '/' ? '.' : ch;
@@ -127,7 +130,8 @@ Result<void> validateSysctl(const Config &c, const Linux &l)
             continue;
         }
         if (c.findNamespace(NamespaceType::Uts)) {
-            if (s == "kernel.domainname") continue;
+            if (s == "kernel.domainname")
+                continue;
             if (s == "kernel.hostname")
                 return pathError(p, "conflicts with the \"hostname\" field; set that instead");
         }
@@ -146,7 +150,8 @@ Result<void> validatePathLists(const Config &c, const Linux &l)
     for (const auto &[name, list] : {std::pair{"linux.maskedPaths", &l.maskedPaths},
                                      std::pair{"linux.readonlyPaths", &l.readonlyPaths}}) {
         for (size_t i = 0; i < list->size(); ++i)
-            if (!isAbsolute((*list)[i])) return notAbsolute(indexPath(name, i), (*list)[i]);
+            if (!isAbsolute((*list)[i]))
+                return notAbsolute(indexPath(name, i), (*list)[i]);
         // As runc: without a private mount namespace these would mask the host's /proc.
         if (!list->empty() && !c.findNamespace(NamespaceType::Mount))
             return pathError(name, "requires a mount namespace");
@@ -162,7 +167,8 @@ Result<void> validateDevices(const Linux &l)
         if (d.type != "c" && d.type != "b" && d.type != "u" && d.type != "p")
             return pathError(memberPath(p, "type"),
                              "unknown device type \"" + d.type + "\" (c, b, u or p)");
-        if (!isAbsolute(d.path)) return notAbsolute(memberPath(p, "path"), d.path);
+        if (!isAbsolute(d.path))
+            return notAbsolute(memberPath(p, "path"), d.path);
     }
     return {};
 }
@@ -170,9 +176,11 @@ Result<void> validateDevices(const Linux &l)
 bool validPageSize(const std::string &s)
 {
     // schema: "^[1-9][0-9]*[KMG]B$"
-    if (s.size() < 3 || s[0] < '1' || s[0] > '9' || s.back() != 'B') return false;
+    if (s.size() < 3 || s[0] < '1' || s[0] > '9' || s.back() != 'B')
+        return false;
     char unit = s[s.size() - 2];
-    if (unit != 'K' && unit != 'M' && unit != 'G') return false;
+    if (unit != 'K' && unit != 'M' && unit != 'G')
+        return false;
     return std::all_of(s.begin() + 1, s.end() - 2, [](char ch) { return ch >= '0' && ch <= '9'; });
 }
 
@@ -223,7 +231,8 @@ Result<void> validateMemoryPolicy(const MemoryPolicy &m)
         return pathError(path + ".mode", "unknown mode \"" + m.mode + "\"");
     // set_mempolicy(2): which modes take a node mask (as runc checks).
     bool hasNodes = m.nodes.find_first_of("0123456789") != std::string::npos;
-    if (noNodes && hasNodes) return pathError(path + ".nodes", m.mode + " takes no nodes");
+    if (noNodes && hasNodes)
+        return pathError(path + ".nodes", m.mode + " takes no nodes");
     if (someNodes && !hasNodes)
         return pathError(path + ".nodes", m.mode + " needs at least one node");
     for (size_t i = 0; i < m.flags.size(); ++i)
@@ -255,13 +264,15 @@ Result<void> validateIntelRdt(const IntelRdt &r)
 // whitespace.
 bool validInterfaceName(const std::string &name)
 {
-    if (name.empty() || name.size() >= 16 || name == "." || name == "..") return false;
+    if (name.empty() || name.size() >= 16 || name == "." || name == "..")
+        return false;
     return name.find_first_of("/: \t\n\r\v\f") == std::string::npos;
 }
 
 Result<void> validateNetDevices(const Config &c, const Linux &l)
 {
-    if (l.netDevices.empty()) return {};
+    if (l.netDevices.empty())
+        return {};
     if (!c.findNamespace(NamespaceType::Network))
         return pathError("linux.netDevices", "requires a network namespace");
     for (const auto &[host, dev] : l.netDevices) {
@@ -278,7 +289,8 @@ Result<void> validateNetDevices(const Config &c, const Linux &l)
 
 Result<void> validateLinux(const Config &c)
 {
-    if (!c.linux) return {};
+    if (!c.linux)
+        return {};
     const Linux &l = *c.linux;
     HUSK_TRY(validateNamespaces(l));
     HUSK_TRY(validateUserNamespace(c, l));
@@ -292,12 +304,15 @@ Result<void> validateLinux(const Config &c)
     if (!propagations.contains(l.rootfsPropagation))
         return pathError("linux.rootfsPropagation",
                          "unknown propagation \"" + l.rootfsPropagation + "\"");
-    if (l.resources) HUSK_TRY(validateResources(*l.resources));
+    if (l.resources)
+        HUSK_TRY(validateResources(*l.resources));
     if (l.personality && l.personality->domain != "LINUX" && l.personality->domain != "LINUX32")
         return pathError("linux.personality.domain",
                          "unknown domain \"" + l.personality->domain + "\" (LINUX or LINUX32)");
-    if (l.memoryPolicy) HUSK_TRY(validateMemoryPolicy(*l.memoryPolicy));
-    if (l.intelRdt) HUSK_TRY(validateIntelRdt(*l.intelRdt));
+    if (l.memoryPolicy)
+        HUSK_TRY(validateMemoryPolicy(*l.memoryPolicy));
+    if (l.intelRdt)
+        HUSK_TRY(validateIntelRdt(*l.intelRdt));
     return validateNetDevices(c, l);
 }
 

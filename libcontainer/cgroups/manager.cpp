@@ -38,9 +38,9 @@ struct DefaultDevice {
 // The nodes husk creates in /dev (plus mknod of anything, as runc allows), so a deny-all
 // rule in the config still leaves a working /dev.
 constexpr DefaultDevice kDefaultDevices[] = {
-    {"c", -1, -1, "m"},   {"b", -1, -1, "m"},    {"c", 1, 3, "rwm"}, {"c", 1, 5, "rwm"},
-    {"c", 1, 7, "rwm"},   {"c", 1, 8, "rwm"},    {"c", 1, 9, "rwm"}, {"c", 5, 0, "rwm"},
-    {"c", 5, 1, "rwm"},   {"c", 5, 2, "rwm"},    {"c", 136, -1, "rwm"},
+    {"c", -1, -1, "m"}, {"b", -1, -1, "m"}, {"c", 1, 3, "rwm"},    {"c", 1, 5, "rwm"},
+    {"c", 1, 7, "rwm"}, {"c", 1, 8, "rwm"}, {"c", 1, 9, "rwm"},    {"c", 5, 0, "rwm"},
+    {"c", 5, 1, "rwm"}, {"c", 5, 2, "rwm"}, {"c", 136, -1, "rwm"},
 };
 
 Result<void> mkdirRecorded(const std::string &dir, std::vector<std::string> &created,
@@ -84,10 +84,10 @@ std::vector<CgroupWrite> v1DeviceWrites(const std::vector<spec::DeviceRule> &rul
         out.push_back({r.allow ? "devices.allow" : "devices.deny",
                        deviceRuleLine(r.type, r.major, r.minor, r.access)});
     for (const DefaultDevice &d : kDefaultDevices)
-        out.push_back({"devices.allow",
-                       deviceRuleLine(d.type, d.major < 0 ? std::nullopt : std::optional(d.major),
-                                      d.minor < 0 ? std::nullopt : std::optional(d.minor),
-                                      d.access)});
+        out.push_back(
+            {"devices.allow",
+             deviceRuleLine(d.type, d.major < 0 ? std::nullopt : std::optional(d.major),
+                            d.minor < 0 ? std::nullopt : std::optional(d.minor), d.access)});
     return out;
 }
 

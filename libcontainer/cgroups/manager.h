@@ -37,9 +37,8 @@ class CgroupManager
 {
 public:
     /// Resolves the directories for a new container; touches nothing.
-    [[nodiscard]] static Result<CgroupManager> forNew(const Layout &layout,
-                                                      const std::string &cgroupsPath,
-                                                      const std::string &id);
+    [[nodiscard]] static Result<CgroupManager>
+    forNew(const Layout &layout, const std::string &cgroupsPath, const std::string &id);
     /// A manager for the cgroups recorded in a container's state.
     explicit CgroupManager(CgroupRecord record) : record_(std::move(record)) {}
 

@@ -203,11 +203,9 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
     // is the container's cgroup.
     if (plan.unshareCgroup && ::unshare(CLONE_NEWCGROUP) < 0)
         return failErrno("unshare cgroup namespace");
-    if (plan.setHostname &&
-        ::sethostname(plan.hostname.data(), plan.hostname.size()) < 0)
+    if (plan.setHostname && ::sethostname(plan.hostname.data(), plan.hostname.size()) < 0)
         return failErrno("hostname: sethostname");
-    if (plan.setDomainname &&
-        ::setdomainname(plan.domainname.data(), plan.domainname.size()) < 0)
+    if (plan.setDomainname && ::setdomainname(plan.domainname.data(), plan.domainname.size()) < 0)
         return failErrno("domainname: setdomainname");
     if (plan.newNet)
         HUSK_TRY_CTX(bringLoopbackUp(), "network namespace");

@@ -56,10 +56,10 @@ struct InitPlan {
     std::map<std::string, std::string> sysctl;
     rootfs::RootfsPlan rootfs;
 
-    int fifoFd = -1;     // O_PATH of the exec fifo, reopened for writing after setup
-    int stateDirFd = -1; // fallback when /proc is not mounted in the container
-    int lockedFd = -1;   // the parent's locked state dir fd: closed at once by the init
-    int preserveFds = 0; // fds 3..3+n-1 stay open across exec
+    int fifoFd = -1;            // O_PATH of the exec fifo, reopened for writing after setup
+    int stateDirFd = -1;        // fallback when /proc is not mounted in the container
+    int lockedFd = -1;          // the parent's locked state dir fd: closed at once by the init
+    int preserveFds = 0;        // fds 3..3+n-1 stay open across exec
     std::string sessionKeyring; // joined as a new session keyring unless --no-new-keyring
 };
 

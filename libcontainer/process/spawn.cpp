@@ -108,7 +108,9 @@ Result<SpawnedInit> spawnInit(const InitPlan &plan, NamespacePlan &namespaces,
         init.pidfd.reset(pidfd);
     }
     childEnd.close();
-    auto killInit = [&] { ::syscall(SYS_pidfd_send_signal, init.pidfd.get(), SIGKILL, nullptr, 0); };
+    auto killInit = [&] {
+        ::syscall(SYS_pidfd_send_signal, init.pidfd.get(), SIGKILL, nullptr, 0);
+    };
     if (beforeGo) {
         if (auto r = beforeGo(init.pid); !r) {
             killInit();

@@ -19,8 +19,8 @@ struct DefaultNode {
 
 // The nodes every container gets (runtime-spec "Default Devices").
 constexpr DefaultNode kDefaultNodes[] = {
-    {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9},
-    {"tty", 5, 0},
+    {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
 struct DefaultLink {
@@ -29,11 +29,8 @@ struct DefaultLink {
 };
 
 constexpr DefaultLink kDefaultLinks[] = {
-    {"fd", "/proc/self/fd"},
-    {"stdin", "/proc/self/fd/0"},
-    {"stdout", "/proc/self/fd/1"},
-    {"stderr", "/proc/self/fd/2"},
-    {"ptmx", "pts/ptmx"},
+    {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+    {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"},
 };
 
 mode_t typeBits(const std::string &type)
@@ -106,12 +103,12 @@ Result<void> setupDevices(int rootfd, const RootfsPlan &plan)
         if (!path.starts_with("/dev/"))
             return fail(field + ".path: device \"" + d.path + "\" is not under /dev");
         mode_t mode = typeBits(d.type) | (d.fileMode ? (*d.fileMode & 07777) : 0666);
-        dev_t dev = d.type == "p" ? 0
-                                  : makedev(static_cast<unsigned>(d.major),
-                                            static_cast<unsigned>(d.minor));
-        HUSK_TRY_CTX(makeNode(rootfd, path, mode, dev, d.uid.value_or(0), d.gid.value_or(0),
-                              plan.userNs),
-                     field);
+        dev_t dev = d.type == "p"
+                        ? 0
+                        : makedev(static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor));
+        HUSK_TRY_CTX(
+            makeNode(rootfd, path, mode, dev, d.uid.value_or(0), d.gid.value_or(0), plan.userNs),
+            field);
     }
     return {};
 }

@@ -57,14 +57,10 @@ struct PropagationOption {
 };
 
 constexpr PropagationOption kPropagationOptions[] = {
-    {"private", MS_PRIVATE},
-    {"rprivate", MS_PRIVATE | MS_REC},
-    {"shared", MS_SHARED},
-    {"rshared", MS_SHARED | MS_REC},
-    {"slave", MS_SLAVE},
-    {"rslave", MS_SLAVE | MS_REC},
-    {"unbindable", MS_UNBINDABLE},
-    {"runbindable", MS_UNBINDABLE | MS_REC},
+    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+    {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
 struct AttrOption {
@@ -97,7 +93,10 @@ constexpr AttrOption kAttrOptions[] = {
 
 } // namespace
 
-bool MountOptions::isBind() const { return (flags & MS_BIND) != 0; }
+bool MountOptions::isBind() const
+{
+    return (flags & MS_BIND) != 0;
+}
 
 bool MountOptions::needsBindRemount() const
 {

@@ -49,8 +49,7 @@ unsigned long lockedFlags(const std::string &path)
 Result<void> remountBind(const std::string &target, unsigned long flags)
 {
     constexpr unsigned long kKeep = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME |
-                                    MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME |
-                                    MS_NOSYMFOLLOW;
+                                    MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME | MS_NOSYMFOLLOW;
     unsigned long f = MS_BIND | MS_REMOUNT | (flags & kKeep);
     if (::mount(nullptr, target.c_str(), nullptr, f, nullptr) == 0)
         return {};
@@ -200,9 +199,8 @@ Result<void> mountBind(int rootfd, const PlannedMount &m)
     struct stat st;
     if (::fstat(src.get(), &st) < 0)
         return failErrno("stat " + m.source);
-    UniqueFd target = S_ISDIR(st.st_mode)
-                          ? HUSK_TRY(mkdirAllInRoot(rootfd, m.destination, 0755))
-                          : HUSK_TRY(mkfileInRoot(rootfd, m.destination));
+    UniqueFd target = S_ISDIR(st.st_mode) ? HUSK_TRY(mkdirAllInRoot(rootfd, m.destination, 0755))
+                                          : HUSK_TRY(mkfileInRoot(rootfd, m.destination));
     unsigned long bindFlags = MS_BIND | (m.options.flags & MS_REC);
     if (::mount(fdPath(src.get()).c_str(), fdPath(target.get()).c_str(), nullptr, bindFlags,
                 nullptr) < 0)

@@ -92,6 +92,9 @@ Result<UniqueFd> mkfileInRoot(int rootfd, const std::string &path)
     return openInRoot(rootfd, path, O_PATH);
 }
 
-std::string fdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+std::string fdPath(int fd)
+{
+    return "/proc/self/fd/" + std::to_string(fd);
+}
 
 } // namespace husk::rootfs

@@ -36,8 +36,8 @@ Result<void> makeParentMountPrivate(const std::string &rootfs)
             continue;
         size_t q = line.find(' ', p + 1);
         std::string mp = line.substr(p + 1, q - p - 1);
-        bool prefix = rootfs == mp || (rootfs.starts_with(mp) &&
-                                       (mp == "/" || rootfs[mp.size()] == '/'));
+        bool prefix =
+            rootfs == mp || (rootfs.starts_with(mp) && (mp == "/" || rootfs[mp.size()] == '/'));
         if (prefix && mp.size() > best.size())
             best = mp;
     }
@@ -98,8 +98,7 @@ Result<void> enterRootfs(const RootfsPlan &plan)
     }
     if (::chdir("/") < 0)
         return failErrno("chdir /");
-    if (plan.propagationGiven &&
-        ::mount(nullptr, "/", nullptr, plan.rootPropagation, nullptr) < 0)
+    if (plan.propagationGiven && ::mount(nullptr, "/", nullptr, plan.rootPropagation, nullptr) < 0)
         return failErrno("linux.rootfsPropagation: set propagation of /");
     return {};
 }
@@ -114,12 +113,11 @@ Result<void> restrictPaths(const RootfsPlan &plan)
                 continue;
             return wrap(fd.error(), "linux.readonlyPaths");
         }
-        if (::mount(fdPath(fd->get()).c_str(), fdPath(fd->get()).c_str(), nullptr,
-                    MS_BIND | MS_REC, nullptr) < 0)
+        if (::mount(fdPath(fd->get()).c_str(), fdPath(fd->get()).c_str(), nullptr, MS_BIND | MS_REC,
+                    nullptr) < 0)
             return failErrno("linux.readonlyPaths: bind " + p);
         UniqueFd top = HUSK_TRY(openInRoot(root.get(), p, O_PATH));
-        HUSK_TRY_CTX(remountBind(fdPath(top.get()), MS_RDONLY),
-                     "linux.readonlyPaths: " + p);
+        HUSK_TRY_CTX(remountBind(fdPath(top.get()), MS_RDONLY), "linux.readonlyPaths: " + p);
     }
     if (plan.maskedPaths.empty())
         return {};

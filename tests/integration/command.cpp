@@ -24,13 +24,11 @@
 
 #include "common/unique_fd.h"
 
-namespace husk::test
-{
+namespace husk::test {
 
 namespace fs = std::filesystem;
 
-namespace
-{
+namespace {
 
 /// The first n characters of s, with a marker when it was cut.
 std::string clip(const std::string &s, size_t n = 2000)
@@ -48,7 +46,8 @@ bool drain(int fd, std::string &into)
             into.append(buf, static_cast<size_t>(n));
             continue;
         }
-        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EINTR)
+            continue;
         return n < 0 && errno == EAGAIN;
     }
 }
@@ -74,7 +73,8 @@ std::vector<std::string> mountsBelow(const fs::path &dir)
                 decoded += point[i];
             }
         }
-        if (decoded == prefix || decoded.starts_with(prefix + "/")) out.push_back(decoded);
+        if (decoded == prefix || decoded.starts_with(prefix + "/"))
+            out.push_back(decoded);
     }
     std::sort(out.begin(), out.end(),
               [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
@@ -111,7 +111,8 @@ CommandResult runCommand(const std::vector<std::string> &argv, const CommandOpti
     CommandResult result;
     for (const std::string &a : argv)
         result.command += (result.command.empty() ? "" : " ") + a;
-    if (argv.empty()) return result;
+    if (argv.empty())
+        return result;
 
     // Everything the child needs is prepared before fork: it may only make async-signal-safe
     // calls afterwards.
@@ -123,9 +124,11 @@ CommandResult runCommand(const std::vector<std::string> &argv, const CommandOpti
     UniqueFd devNull(::open("/dev/null", O_RDWR | O_CLOEXEC));
     int outPipe[2] = {-1, -1};
     int errPipe[2] = {-1, -1};
-    if (options.stdoutFd < 0 && ::pipe2(outPipe, O_CLOEXEC) != 0) return result;
+    if (options.stdoutFd < 0 && ::pipe2(outPipe, O_CLOEXEC) != 0)
+        return result;
     UniqueFd outRead(outPipe[0]), outWrite(outPipe[1]);
-    if (options.stderrFd < 0 && ::pipe2(errPipe, O_CLOEXEC) != 0) return result;
+    if (options.stderrFd < 0 && ::pipe2(errPipe, O_CLOEXEC) != 0)
+        return result;
     UniqueFd errRead(errPipe[0]), errWrite(errPipe[1]);
 
     std::vector<int> sources = {
@@ -140,7 +143,8 @@ CommandResult runCommand(const std::vector<std::string> &argv, const CommandOpti
     std::vector<int> parked(sources.size());
 
     pid_t pid = ::fork();
-    if (pid < 0) return result;
+    if (pid < 0)
+        return result;
     if (pid == 0) {
         sigset_t none;
         ::sigemptyset(&none);
@@ -152,12 +156,15 @@ CommandResult runCommand(const std::vector<std::string> &argv, const CommandOpti
         // Park every source above the targets first, so dup2 never clobbers one still needed.
         for (size_t i = 0; i < sources.size(); ++i) {
             parked[i] = ::fcntl(sources[i], F_DUPFD_CLOEXEC, high);
-            if (parked[i] < 0) ::_exit(126);
+            if (parked[i] < 0)
+                ::_exit(126);
         }
         for (size_t i = 0; i < parked.size(); ++i)
-            if (::dup2(parked[i], static_cast<int>(i)) < 0) ::_exit(126);
+            if (::dup2(parked[i], static_cast<int>(i)) < 0)
+                ::_exit(126);
         ::close_range(static_cast<unsigned>(parked.size()), ~0U, 0);
-        if (cwd != nullptr && ::chdir(cwd) != 0) ::_exit(126);
+        if (cwd != nullptr && ::chdir(cwd) != 0)
+            ::_exit(126);
         ::execvp(cargv[0], cargv.data());
         ::_exit(127);
     }
@@ -165,7 +172,8 @@ CommandResult runCommand(const std::vector<std::string> &argv, const CommandOpti
     outWrite.reset();
     errWrite.reset();
     for (int fd : {outRead.get(), errRead.get()})
-        if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+        if (fd >= 0)
+            ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
 
     auto deadline = std::chrono::steady_clock::now() + options.timeout;
     int status = 0;
@@ -173,12 +181,16 @@ CommandResult runCommand(const std::vector<std::string> &argv, const CommandOpti
         pollfd fds[2];
         nfds_t n = 0;
         for (int fd : {outRead.get(), errRead.get()})
-            if (fd >= 0) fds[n++] = {fd, POLLIN, 0};
+            if (fd >= 0)
+                fds[n++] = {fd, POLLIN, 0};
         ::poll(fds, n, 20);
-        if (outRead && !drain(outRead.get(), result.out)) outRead.reset();
-        if (errRead && !drain(errRead.get(), result.err)) errRead.reset();
+        if (outRead && !drain(outRead.get(), result.out))
+            outRead.reset();
+        if (errRead && !drain(errRead.get(), result.err))
+            errRead.reset();
         pid_t done = ::waitpid(pid, &status, WNOHANG);
-        if (done == pid) break;
+        if (done == pid)
+            break;
         checkTermination();
         if (std::chrono::steady_clock::now() > deadline) {
             ::killpg(pid, SIGKILL);
@@ -190,8 +202,10 @@ CommandResult runCommand(const std::vector<std::string> &argv, const CommandOpti
     }
     // The process is gone; take what it left in the pipes without waiting for EOF, which a
     // container holding the write end would never send.
-    if (outRead) drain(outRead.get(), result.out);
-    if (errRead) drain(errRead.get(), result.err);
+    if (outRead)
+        drain(outRead.get(), result.out);
+    if (errRead)
+        drain(errRead.get(), result.err);
     if (WIFEXITED(status))
         result.exitCode = WEXITSTATUS(status);
     else if (WIFSIGNALED(status)) {
@@ -204,7 +218,8 @@ CommandResult runCommand(const std::vector<std::string> &argv, const CommandOpti
 void removeTree(const fs::path &path)
 {
     std::error_code ec;
-    if (!fs::exists(fs::symlink_status(path, ec))) return;
+    if (!fs::exists(fs::symlink_status(path, ec)))
+        return;
     fs::path canonical = fs::weakly_canonical(path, ec);
     for (const std::string &point : mountsBelow(canonical)) {
         BOOST_TEST_MESSAGE("cleanup: unmounting leaked mount " << point);
@@ -221,18 +236,21 @@ std::vector<pid_t> childPids()
     std::error_code ec;
     for (const auto &entry : fs::directory_iterator("/proc", ec)) {
         std::string name = entry.path().filename().string();
-        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        if (name.find_first_not_of("0123456789") != std::string::npos)
+            continue;
         std::ifstream in(entry.path() / "stat");
         std::string stat;
         std::getline(in, stat);
         // "pid (comm) state ppid ...": comm may hold spaces and parens, so parse after the last
         // ')'.
         size_t close = stat.rfind(')');
-        if (close == std::string::npos) continue;
+        if (close == std::string::npos)
+            continue;
         std::istringstream rest(stat.substr(close + 1));
         std::string state, ppid;
         rest >> state >> ppid;
-        if (ppid == self) out.push_back(std::stoi(name));
+        if (ppid == self)
+            out.push_back(std::stoi(name));
     }
     return out;
 }
@@ -244,7 +262,8 @@ int killChildren()
     for (int round = 0; round < 50; ++round) {
         reapOrphans();
         std::vector<pid_t> children = childPids();
-        if (children.empty()) break;
+        if (children.empty())
+            break;
         for (pid_t pid : children) {
             std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
             std::string cmdline((std::istreambuf_iterator<char>(in)), {});
@@ -259,8 +278,7 @@ int killChildren()
     return killed;
 }
 
-namespace
-{
+namespace {
 
 /// The signal that asked us to stop, 0 while none did.
 volatile sig_atomic_t terminateSignal = 0;
@@ -278,8 +296,7 @@ extern "C" void noteTermination(int sig)
 void installTerminationHandler(void (*hook)(int))
 {
     terminateHook = hook;
-    struct sigaction sa {
-    };
+    struct sigaction sa {};
     sa.sa_handler = noteTermination;
     ::sigemptyset(&sa.sa_mask);
     for (int sig : {SIGTERM, SIGINT, SIGHUP})
@@ -288,7 +305,8 @@ void installTerminationHandler(void (*hook)(int))
 
 void checkTermination()
 {
-    if (terminateSignal == 0 || terminateHook == nullptr) return;
+    if (terminateSignal == 0 || terminateHook == nullptr)
+        return;
     void (*hook)(int) = std::exchange(terminateHook, nullptr);
     hook(terminateSignal);
 }

@@ -10,8 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace husk::test
-{
+namespace husk::test {
 
 using namespace std::chrono_literals;
 

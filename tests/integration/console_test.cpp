@@ -24,8 +24,7 @@ namespace fs = std::filesystem;
 
 BOOST_TEST_GLOBAL_FIXTURE(RunFixture);
 
-namespace
-{
+namespace {
 
 /// A listening unix socket for --console-socket that receives one pty master.
 class ConsoleSocket
@@ -52,9 +51,11 @@ public:
     UniqueFd receive(std::chrono::milliseconds timeout = 10s)
     {
         pollfd p = {listen_.get(), POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) return {};
+        if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1)
+            return {};
         UniqueFd conn(::accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-        if (!conn) return {};
+        if (!conn)
+            return {};
         char data[4096];
         iovec iov = {data, sizeof(data)};
         alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
@@ -63,7 +64,8 @@ public:
         msg.msg_iovlen = 1;
         msg.msg_control = control;
         msg.msg_controllen = sizeof(control);
-        if (::recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC) < 0) return {};
+        if (::recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC) < 0)
+            return {};
         for (cmsghdr *c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
             if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
                 int fd;
@@ -87,14 +89,16 @@ std::string readMaster(int fd, std::chrono::milliseconds timeout = 10s)
     while (std::chrono::steady_clock::now() < deadline) {
         checkTermination();
         pollfd p = {fd, POLLIN, 0};
-        if (::poll(&p, 1, 100) <= 0) continue;
+        if (::poll(&p, 1, 100) <= 0)
+            continue;
         char buf[4096];
         ssize_t n = ::read(fd, buf, sizeof(buf));
         if (n > 0) {
             out.append(buf, static_cast<size_t>(n));
             continue;
         }
-        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EINTR)
+            continue;
         break; // EIO: every slave fd is closed, or EOF.
     }
     return out;

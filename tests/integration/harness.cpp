@@ -21,14 +21,12 @@
 #include <sstream>
 #include <thread>
 
-namespace husk::test
-{
+namespace husk::test {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-namespace
-{
+namespace {
 
 /// The directory holding this test binary (<build>/tests/integration).
 fs::path selfDir()
@@ -104,7 +102,8 @@ const fs::path &pristineRootfs()
         std::istringstream applets(list.out);
         std::string applet;
         while (std::getline(applets, applet)) {
-            if (applet.empty() || applet == "bin/busybox") continue;
+            if (applet.empty() || applet == "bin/busybox")
+                continue;
             fs::path link = d / applet;
             fs::create_directories(link.parent_path());
             std::error_code ec;
@@ -150,7 +149,8 @@ void cleanupRun()
     std::istringstream ids(list.out);
     std::string id;
     while (std::getline(ids, id)) {
-        if (!id.starts_with(prefix)) continue;
+        if (!id.starts_with(prefix))
+            continue;
         BOOST_TEST_MESSAGE("cleanup: leftover container " << id);
         runHusk({"delete", "--force", id}, {.timeout = 15s});
     }
@@ -173,7 +173,8 @@ void cleanupRun()
 
     std::vector<fs::path> bundles;
     for (const auto &entry : fs::directory_iterator("/tmp", ec))
-        if (entry.path().string().starts_with(bundlePrefix())) bundles.push_back(entry.path());
+        if (entry.path().string().starts_with(bundlePrefix()))
+            bundles.push_back(entry.path());
     for (const fs::path &bundle : bundles) {
         BOOST_TEST_MESSAGE("cleanup: leftover bundle " << bundle);
         removeTree(bundle);
@@ -258,7 +259,8 @@ CommandResult runHusk(const std::vector<std::string> &args, const CommandOptions
     std::vector<std::string> argv = {runtimePath(), "--root", rootDir().string()};
     argv.insert(argv.end(), args.begin(), args.end());
     CommandResult r = runCommand(argv, options);
-    if (r.timedOut) ++runtimeTimeouts;
+    if (r.timedOut)
+        ++runtimeTimeouts;
     return r;
 }
 
@@ -275,13 +277,16 @@ std::vector<json> parseJsonLines(std::string_view text)
     size_t start = 0;
     while (start < text.size()) {
         size_t end = text.find('\n', start);
-        if (end == std::string_view::npos) end = text.size();
+        if (end == std::string_view::npos)
+            end = text.size();
         std::string_view line = text.substr(start, end - start);
         start = end + 1;
         size_t first = line.find_first_of("{[");
-        if (first == std::string_view::npos) continue;
+        if (first == std::string_view::npos)
+            continue;
         json value = json::parse(line.substr(first), nullptr, false);
-        if (!value.is_discarded()) out.push_back(std::move(value));
+        if (!value.is_discarded())
+            out.push_back(std::move(value));
     }
     return out;
 }
@@ -295,9 +300,9 @@ std::string hostNamespace(const std::string &name)
 
 std::string namespaceId(const std::string &type, const fs::path &file)
 {
-    struct stat st {
-    };
-    if (::stat(file.c_str(), &st) != 0) return {};
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0)
+        return {};
     return type + ":[" + std::to_string(st.st_ino) + "]";
 }
 
@@ -306,7 +311,8 @@ bool inPrivateNetns()
     // /proc/1/ns/net can't be read here, so judge by what a fresh `unshare --net` looks like:
     // nothing but the loopback device.
     struct if_nameindex *names = ::if_nameindex();
-    if (names == nullptr) return false;
+    if (names == nullptr)
+        return false;
     bool onlyLo = true;
     for (struct if_nameindex *p = names; p->if_index != 0 && p->if_name != nullptr; ++p)
         onlyLo = onlyLo && std::string_view(p->if_name) == "lo";
@@ -371,9 +377,11 @@ void Bundle::setProbeArgs(const std::vector<std::string> &args)
 void Bundle::setNamespace(const std::string &type, const std::string &path)
 {
     json entry = {{"type", type}};
-    if (!path.empty()) entry["path"] = path;
+    if (!path.empty())
+        entry["path"] = path;
     json &list = config_["linux"]["namespaces"];
-    if (!list.is_array()) list = json::array();
+    if (!list.is_array())
+        list = json::array();
     for (json &ns : list) {
         if (ns.value("type", "") == type) {
             ns = entry;
@@ -388,7 +396,8 @@ void Bundle::removeNamespace(const std::string &type)
     json &list = config_["linux"]["namespaces"];
     json kept = json::array();
     for (const json &ns : list)
-        if (ns.value("type", "") != type) kept.push_back(ns);
+        if (ns.value("type", "") != type)
+            kept.push_back(ns);
     list = kept;
 }
 
@@ -430,7 +439,8 @@ bool ContainerIo::waitForOut(std::string_view needle, std::chrono::milliseconds 
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
         checkTermination();
-        if (out().find(needle) != std::string::npos) return true;
+        if (out().find(needle) != std::string::npos)
+            return true;
         std::this_thread::sleep_for(20ms);
     }
     return out().find(needle) != std::string::npos;
@@ -447,7 +457,8 @@ NamedNetns::NamedNetns() : name_("husktest-" + runPid() + "-ns" + std::to_string
 NamedNetns::~NamedNetns()
 {
     CommandResult r = runCommand({"ip", "netns", "delete", name_});
-    if (!r.ok()) BOOST_TEST_MESSAGE("cleanup: " << r.describe());
+    if (!r.ok())
+        BOOST_TEST_MESSAGE("cleanup: " << r.describe());
 }
 
 // ---- NamespaceHolder ----
@@ -463,7 +474,8 @@ NamespaceHolder::NamespaceHolder(int flags)
         // Never outlive the harness, and hold none of its fds.
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         char ok = ::unshare(flags) == 0 ? '1' : '0';
-        if (::write(writeEnd.get(), &ok, 1) != 1) ::_exit(1);
+        if (::write(writeEnd.get(), &ok, 1) != 1)
+            ::_exit(1);
         ::close_range(0, ~0U, 0);
         for (;;)
             ::pause();
@@ -502,7 +514,8 @@ Fixture::~Fixture()
     // still tried for each, and only a failure that leaves state behind is worth a message.
     for (const std::string &id : ids_) {
         CommandResult r = runHusk({"delete", "--force", id}, {.timeout = 30s});
-        if (!r.ok() && fs::exists(rootDir() / id)) BOOST_TEST_MESSAGE("cleanup: " << r.describe());
+        if (!r.ok() && fs::exists(rootDir() / id))
+            BOOST_TEST_MESSAGE("cleanup: " << r.describe());
     }
     // Whatever is still running now was left behind (a container the runtime lost track of,
     // a stuck helper): all of it landed on us, the subreaper.
@@ -570,16 +583,19 @@ CommandResult Fixture::kill(const std::string &id, const std::string &signal)
 
 CommandResult Fixture::remove(const std::string &id, bool force)
 {
-    if (force) return runHusk({"delete", "--force", id}, {.timeout = 30s});
+    if (force)
+        return runHusk({"delete", "--force", id}, {.timeout = 30s});
     return runHusk({"delete", id}, {.timeout = 15s});
 }
 
 std::optional<json> Fixture::state(const std::string &id)
 {
     CommandResult r = runHusk({"state", id}, {.timeout = 15s});
-    if (!r.ok()) return std::nullopt;
+    if (!r.ok())
+        return std::nullopt;
     json value = json::parse(r.out, nullptr, false);
-    if (value.is_discarded()) return std::nullopt;
+    if (value.is_discarded())
+        return std::nullopt;
     return value;
 }
 
@@ -598,8 +614,10 @@ bool Fixture::waitForStatus(const std::string &id, const std::string &wanted,
     for (;;) {
         reapOrphans();
         checkTermination();
-        if (status(id) == wanted) return true;
-        if (std::chrono::steady_clock::now() > deadline) return false;
+        if (status(id) == wanted)
+            return true;
+        if (std::chrono::steady_clock::now() > deadline)
+            return false;
         std::this_thread::sleep_for(50ms);
     }
 }

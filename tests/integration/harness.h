@@ -23,8 +23,7 @@
 #include "common/unique_fd.h"
 #include "tests/integration/command.h"
 
-namespace husk::test
-{
+namespace husk::test {
 
 using namespace std::chrono_literals;
 

@@ -23,8 +23,7 @@ namespace fs = std::filesystem;
 
 BOOST_TEST_GLOBAL_FIXTURE(RunFixture);
 
-namespace
-{
+namespace {
 
 /// The names in the runtime root directory (a failed create must add none).
 std::set<std::string> rootEntries()

@@ -19,8 +19,7 @@ namespace fs = std::filesystem;
 
 BOOST_TEST_GLOBAL_FIXTURE(RunFixture);
 
-namespace
-{
+namespace {
 
 /// Reads a sysctl of the test process's own namespaces.
 std::string hostSysctl(const std::string &path)

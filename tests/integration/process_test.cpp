@@ -24,8 +24,7 @@ namespace fs = std::filesystem;
 
 BOOST_TEST_GLOBAL_FIXTURE(RunFixture);
 
-namespace
-{
+namespace {
 
 /// The capability numbers of the names these tests use (linux/capability.h).
 int capNumber(const std::string &name)
@@ -62,7 +61,8 @@ std::set<int> fdNumbers(const json &info)
 bool hasEnv(const json &info, const std::string &entry)
 {
     for (const json &e : info["env"])
-        if (e == entry) return true;
+        if (e == entry)
+            return true;
     return false;
 }
 

@@ -21,15 +21,15 @@ namespace fs = std::filesystem;
 
 BOOST_TEST_GLOBAL_FIXTURE(RunFixture);
 
-namespace
-{
+namespace {
 
 /// The probe's mount entry for a mount point (the last, i.e. topmost, one), if any.
 std::optional<json> findMount(const json &mounts, const std::string &point)
 {
     std::optional<json> found;
     for (const json &m : mounts)
-        if (m["mountPoint"] == point) found = m;
+        if (m["mountPoint"] == point)
+            found = m;
     return found;
 }
 
@@ -79,7 +79,8 @@ BOOST_FIXTURE_TEST_CASE(default_mounts, Fixture)
     for (const auto &[point, type] : expected) {
         std::optional<json> m = findMount(mounts, point);
         BOOST_TEST(m.has_value(), point << " is not mounted: " << mounts.dump());
-        if (m && !type.empty()) BOOST_TEST((*m)["fsType"] == type, point);
+        if (m && !type.empty())
+            BOOST_TEST((*m)["fsType"] == type, point);
     }
     std::optional<json> sys = findMount(mounts, "/sys");
     BOOST_REQUIRE(sys.has_value());

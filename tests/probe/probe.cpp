@@ -37,8 +37,7 @@
 
 extern char **environ;
 
-namespace
-{
+namespace {
 
 using husk::UniqueFd;
 using nlohmann::json;
@@ -72,16 +71,19 @@ json errnoJson(int code)
 bool readWhole(const std::string &path, std::string &out)
 {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return false;
+    if (!fd)
+        return false;
     out.clear();
     char buf[8192];
     for (;;) {
         ssize_t n = ::read(fd.get(), buf, sizeof(buf));
         if (n < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             return false;
         }
-        if (n == 0) return true;
+        if (n == 0)
+            return true;
         out.append(buf, static_cast<size_t>(n));
     }
 }
@@ -90,7 +92,8 @@ bool readWhole(const std::string &path, std::string &out)
 std::string readOrEmpty(const std::string &path)
 {
     std::string out;
-    if (!readWhole(path, out)) return {};
+    if (!readWhole(path, out))
+        return {};
     return out;
 }
 
@@ -99,7 +102,8 @@ std::string readLink(const std::string &path)
 {
     char buf[4096];
     ssize_t n = ::readlink(path.c_str(), buf, sizeof(buf));
-    if (n < 0) return {};
+    if (n < 0)
+        return {};
     return std::string(buf, static_cast<size_t>(n));
 }
 
@@ -149,9 +153,9 @@ json rlimitsJson()
     };
     json out = json::object();
     for (const auto &[name, resource] : limits) {
-        struct rlimit rl {
-        };
-        if (::getrlimit(static_cast<__rlimit_resource>(resource), &rl) != 0) continue;
+        struct rlimit rl {};
+        if (::getrlimit(static_cast<__rlimit_resource>(resource), &rl) != 0)
+            continue;
         out[name] = {{"soft", static_cast<uint64_t>(rl.rlim_cur)},
                      {"hard", static_cast<uint64_t>(rl.rlim_max)}};
     }
@@ -163,19 +167,23 @@ json fdsJson()
 {
     json out = json::array();
     DIR *dir = ::opendir("/proc/self/fd");
-    if (dir == nullptr) return out;
+    if (dir == nullptr)
+        return out;
     int self = ::dirfd(dir);
     std::vector<int> fds;
     while (struct dirent *entry = ::readdir(dir)) {
-        if (entry->d_name[0] == '.') continue;
+        if (entry->d_name[0] == '.')
+            continue;
         int fd = std::atoi(entry->d_name);
-        if (fd != self) fds.push_back(fd);
+        if (fd != self)
+            fds.push_back(fd);
     }
     ::closedir(dir);
     for (int fd : fds) {
         std::string target = readLink("/proc/self/fd/" + std::to_string(fd));
         // The directory fd is gone now; anything that vanished with it is not reported.
-        if (target.empty() && errno == ENOENT) continue;
+        if (target.empty() && errno == ENOENT)
+            continue;
         out.push_back({{"fd", fd}, {"target", target}});
     }
     return out;
@@ -186,13 +194,14 @@ json interfacesJson()
 {
     json out = json::array();
     struct if_nameindex *names = ::if_nameindex();
-    if (names == nullptr) return out;
+    if (names == nullptr)
+        return out;
     UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    if (!sock) sock.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!sock)
+        sock.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     for (struct if_nameindex *p = names; p->if_index != 0 && p->if_name != nullptr; ++p) {
         json iface = {{"name", p->if_name}, {"index", p->if_index}};
-        struct ifreq req {
-        };
+        struct ifreq req {};
         std::strncpy(req.ifr_name, p->if_name, IFNAMSIZ - 1);
         if (sock && ::ioctl(sock.get(), SIOCGIFFLAGS, &req) == 0) {
             unsigned flags = static_cast<unsigned short>(req.ifr_flags);
@@ -230,7 +239,8 @@ int cmdInfo()
     out["sgid"] = sgid;
     int count = ::getgroups(0, nullptr);
     std::vector<gid_t> groups(count > 0 ? static_cast<size_t>(count) : 0);
-    if (count > 0) count = ::getgroups(count, groups.data());
+    if (count > 0)
+        count = ::getgroups(count, groups.data());
     out["groups"] = json::array();
     for (int i = 0; i < count; ++i)
         out["groups"].push_back(groups[static_cast<size_t>(i)]);
@@ -246,8 +256,7 @@ int cmdInfo()
     out["seccomp"] = std::atoi(statusField(status, "Seccomp").c_str());
     out["noNewPrivsPrctl"] = ::prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
 
-    struct utsname uts {
-    };
+    struct utsname uts {};
     ::uname(&uts);
     out["hostname"] = uts.nodename;
     out["domainname"] = uts.domainname;
@@ -268,8 +277,7 @@ int cmdInfo()
     out["isatty"] = {::isatty(0) == 1, ::isatty(1) == 1, ::isatty(2) == 1};
     const char *tty = ::ttyname(0);
     out["ttyname"] = tty != nullptr ? tty : "";
-    struct winsize ws {
-    };
+    struct winsize ws {};
     if (::ioctl(0, TIOCGWINSZ, &ws) == 0)
         out["winsize"] = {{"rows", ws.ws_row}, {"cols", ws.ws_col}};
     out["uidMap"] = readOrEmpty("/proc/self/uid_map");
@@ -305,8 +313,10 @@ std::vector<std::string> split(std::string_view s, char sep)
     size_t start = 0;
     while (start <= s.size()) {
         size_t end = s.find(sep, start);
-        if (end == std::string_view::npos) end = s.size();
-        if (end > start) out.emplace_back(s.substr(start, end - start));
+        if (end == std::string_view::npos)
+            end = s.size();
+        if (end > start)
+            out.emplace_back(s.substr(start, end - start));
         start = end + 1;
     }
     return out;
@@ -326,7 +336,8 @@ int cmdMounts()
         size_t dash = 0;
         while (dash < fields.size() && fields[dash] != "-")
             ++dash;
-        if (dash < 6 || dash + 2 >= fields.size()) continue;
+        if (dash < 6 || dash + 2 >= fields.size())
+            continue;
         json m;
         m["id"] = std::atoi(fields[0].c_str());
         m["parent"] = std::atoi(fields[1].c_str());
@@ -372,8 +383,7 @@ const char *typeName(mode_t mode)
 /// `stat PATH`: lstat(2) of the path; a symlink also reports its target.
 int cmdStat(const std::string &path)
 {
-    struct stat st {
-    };
+    struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) {
         json out = errnoJson(errno);
         out["path"] = path;
@@ -392,7 +402,8 @@ int cmdStat(const std::string &path)
                 {"dev", std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev))},
                 {"rdevMajor", major(st.st_rdev)},
                 {"rdevMinor", minor(st.st_rdev)}};
-    if (S_ISLNK(st.st_mode)) out["target"] = readLink(path);
+    if (S_ISLNK(st.st_mode))
+        out["target"] = readLink(path);
     emit(out);
     return 0;
 }
@@ -454,7 +465,8 @@ int cmdWaitSignal()
         siginfo_t info{};
         int sig = ::sigwaitinfo(&all, &info);
         if (sig < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             emit(errnoJson(errno));
             return 1;
         }
@@ -488,22 +500,30 @@ int usage()
 int main(int argc, char **argv)
 {
     std::vector<std::string> args(argv + 1, argv + argc);
-    if (args.empty()) return usage();
+    if (args.empty())
+        return usage();
     const std::string &cmd = args[0];
     size_t n = args.size();
-    if (cmd == "info" && n == 1) return cmdInfo();
-    if (cmd == "mounts" && n == 1) return cmdMounts();
-    if (cmd == "stat" && n == 2) return cmdStat(args[1]);
-    if (cmd == "read" && n == 2) return cmdRead(args[1]);
+    if (cmd == "info" && n == 1)
+        return cmdInfo();
+    if (cmd == "mounts" && n == 1)
+        return cmdMounts();
+    if (cmd == "stat" && n == 2)
+        return cmdStat(args[1]);
+    if (cmd == "read" && n == 2)
+        return cmdRead(args[1]);
     if (cmd == "write" && (n == 2 || n == 3))
         return cmdWrite(args[1], n == 3 ? args[2] : std::string("x\n"));
-    if (cmd == "sysctl" && n == 2) return cmdSysctl(args[1]);
-    if (cmd == "exit" && n == 2) return std::atoi(args[1].c_str());
+    if (cmd == "sysctl" && n == 2)
+        return cmdSysctl(args[1]);
+    if (cmd == "exit" && n == 2)
+        return std::atoi(args[1].c_str());
     if (cmd == "sleep" && n == 2) {
         std::this_thread::sleep_for(std::chrono::duration<double>(std::atof(args[1].c_str())));
         return 0;
     }
-    if (cmd == "wait-signal" && n == 1) return cmdWaitSignal();
+    if (cmd == "wait-signal" && n == 1)
+        return cmdWaitSignal();
     if (cmd == "echo") {
         std::string line;
         for (size_t i = 1; i < n; ++i)

@@ -16,8 +16,7 @@ using namespace husk;
 using namespace husk::spec;
 using namespace spec_test;
 
-namespace
-{
+namespace {
 
 // `runc spec` (runc 1.1.5) output, plus a rich linux section, hooks and annotations.
 const char *fullConfig = R"json({

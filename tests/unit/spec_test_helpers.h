@@ -17,8 +17,7 @@
 #include "spec/parse.h"
 #include "spec/validate.h"
 
-namespace spec_test
-{
+namespace spec_test {
 
 using husk::Result;
 using husk::spec::Config;
