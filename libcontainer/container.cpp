@@ -170,8 +170,13 @@ private:
 Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
 {
     HUSK_TRY(validateId(o.id));
-    if (g.systemdCgroup)
-        return fail("--systemd-cgroup: systemd is not running on this host (use cgroupfs)");
+    if (g.systemdCgroup) {
+        struct stat sd;
+        if (::stat("/run/systemd/system", &sd) < 0)
+            return fail("--systemd-cgroup: systemd is not running on this host (omit the flag to "
+                        "use cgroupfs)");
+        return fail("--systemd-cgroup: not supported yet");
+    }
     std::string bundle = HUSK_TRY(absolutePath(o.bundle));
     spec::Config config = HUSK_TRY(spec::loadConfig(bundle));
     HUSK_TRY(spec::validate(config));

@@ -25,7 +25,9 @@ nlohmann::json stateRecordToJson(const StateRecord &r)
     j["created"] = r.created;
     j["owner"] = r.owner;
     j["annotations"] = r.annotations;
-    j["cgroup"] = {{"paths", r.cgroup.paths}, {"created", r.cgroup.created}};
+    j["cgroup"] = {{"paths", r.cgroup.paths},
+                   {"created", r.cgroup.created},
+                   {"removeIfEmpty", r.cgroup.removeIfEmpty}};
     j["config"] = r.config;
     return j;
 }
@@ -49,6 +51,7 @@ Result<StateRecord> stateRecordFromJson(const nlohmann::json &j)
         if (auto c = j.find("cgroup"); c != j.end()) {
             r.cgroup.paths = c->value("paths", std::map<std::string, std::string>{});
             r.cgroup.created = c->value("created", std::vector<std::string>{});
+            r.cgroup.removeIfEmpty = c->value("removeIfEmpty", std::vector<std::string>{});
         }
         r.config = j.value("config", nlohmann::json::object());
         return r;

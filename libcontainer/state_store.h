@@ -26,6 +26,7 @@ constexpr const char *kExecFifoName = "exec.fifo";
 struct CgroupRecord {
     std::map<std::string, std::string> paths; // controller (or "unified") -> absolute cgroupfs dir
     std::vector<std::string> created;         // absolute dirs husk made, parents first
+    std::vector<std::string> removeIfEmpty;   // husk's shared parents (/husk), removed when empty
 };
 
 /// Everything husk keeps about one container.

@@ -27,10 +27,11 @@ install_missing() {
     fi
 }
 
+# build_husk [TARGET...]: configure if needed, then build the targets (default: everything).
 build_husk() {
     if [ ! -f "$BUILD_DIR/build.ninja" ]; then
         meson setup "$BUILD_DIR" "$HUSK_SRC" >/dev/null
     fi
-    echo "==> building in $BUILD_DIR"
-    ninja -C "$BUILD_DIR" >/dev/null
+    echo "==> building ${*:-everything} in $BUILD_DIR"
+    ninja -C "$BUILD_DIR" "$@" >/dev/null
 }

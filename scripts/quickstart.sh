@@ -5,7 +5,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need_root
 install_missing $BUILD_PACKAGES
-build_husk
+build_husk runtime/husk
 
 HUSK=$BUILD_DIR/runtime/husk
 DEMO=$HUSK_SRC/demo

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 
 #include "common/file.h"
@@ -124,6 +125,10 @@ Result<CgroupManager> CgroupManager::forNew(const Layout &layout, const std::str
             ownPath = it->second;
         std::string rel = HUSK_TRY(containerCgroupPath(cgroupsPath, ownPath, id));
         rec.paths[h.key] = h.mountPoint + rel;
+        // The default parent is shared by every container husk made without a cgroupsPath:
+        // whichever container leaves it empty removes it.
+        if (cgroupsPath.empty())
+            rec.removeIfEmpty.push_back(h.mountPoint + "/husk");
     }
     return CgroupManager(std::move(rec));
 }
@@ -217,31 +222,32 @@ Result<void> CgroupManager::destroy()
         timespec ts{0, 5'000'000};
         nanosleep(&ts, nullptr);
     }
-    // Deepest first; a directory still busy (a zombie not yet reaped) is retried briefly.
+    // Deepest first. The container's own directories must go (a busy one is retried briefly:
+    // a killed process leaves the cgroup only once reaped); a shared parent such as /husk that
+    // another container still uses stays, and that is not an error.
     std::vector<std::string> dirs = record_.created;
     std::sort(dirs.begin(), dirs.end(),
               [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
     std::string firstError;
     for (const std::string &d : dirs) {
+        bool leaf = false;
+        for (const auto &[key, path] : record_.paths)
+            leaf |= path == d;
         for (int attempt = 0;; ++attempt) {
             if (::rmdir(d.c_str()) == 0 || errno == ENOENT)
                 break;
-            if (errno == EBUSY && attempt < 100) {
+            if (leaf && errno == EBUSY && attempt < 100) {
                 timespec ts{0, 10'000'000};
                 nanosleep(&ts, nullptr);
                 continue;
             }
-            // A parent another container still uses is not ours to force.
-            if (errno == EBUSY || errno == ENOTEMPTY) {
-                if (d == dirs.front() && firstError.empty())
-                    firstError = "remove cgroup " + d + ": " + std::strerror(errno);
-                break;
-            }
-            if (firstError.empty())
+            if (leaf && firstError.empty())
                 firstError = "remove cgroup " + d + ": " + std::strerror(errno);
             break;
         }
     }
+    for (const std::string &d : record_.removeIfEmpty)
+        ::rmdir(d.c_str()); // EBUSY/ENOTEMPTY: another container still uses it
     if (!firstError.empty())
         return fail(firstError);
     record_.created.clear();

@@ -61,7 +61,6 @@ public:
 
 private:
     CgroupRecord record_;
-    std::string mode_;
 };
 
 } // namespace husk::cgroups

@@ -291,7 +291,8 @@ Result<std::string> lookPath(const std::string &file, const std::vector<std::str
         if (executable(candidate))
             return candidate;
     }
-    return fail("exec: \"" + file + "\": executable file not found in $PATH", ENOENT);
+    // runc's wording, which podman maps to exit 127; the errno text would only repeat it.
+    return fail("exec: \"" + file + "\": executable file not found in $PATH");
 }
 
 void runInit(const InitPlan &plan, SyncSocket &sock)
