@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -105,14 +106,15 @@ Result<UniqueFd> ConsoleReceiver::receive()
     return fail("console socket: no pty master received");
 }
 
-void proxyConsole(int master, int pidfd)
+void proxyConsole(int master, int pidfd, int forwardFd)
 {
     termios saved{};
     bool raw = ::isatty(STDIN_FILENO) && ::tcgetattr(STDIN_FILENO, &saved) == 0;
     if (raw) {
         termios t = saved;
+        // Fully raw: the container's pty already turns "\n" into "\r\n"; doing it here too
+        // would print "\r\r\n".
         ::cfmakeraw(&t);
-        t.c_oflag |= OPOST; // keep output post-processing so "\n" still returns the carriage
         ::tcsetattr(STDIN_FILENO, TCSANOW, &t);
         winsize ws{};
         if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
@@ -125,11 +127,12 @@ void proxyConsole(int master, int pidfd)
     bool stdinOpen = true;
     char buf[8192];
     for (;;) {
-        pollfd fds[4] = {{master, POLLIN, 0},
+        pollfd fds[5] = {{master, POLLIN, 0},
                          {stdinOpen ? STDIN_FILENO : -1, POLLIN, 0},
                          {pidfd, POLLIN, 0},
-                         {sfd.get(), POLLIN, 0}};
-        if (::poll(fds, 4, -1) < 0) {
+                         {sfd.get(), POLLIN, 0},
+                         {forwardFd, POLLIN, 0}};
+        if (::poll(fds, 5, -1) < 0) {
             if (errno == EINTR)
                 continue;
             break;
@@ -158,6 +161,11 @@ void proxyConsole(int master, int pidfd)
             winsize ws{};
             if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
                 ::ioctl(master, TIOCSWINSZ, &ws);
+        }
+        if (fds[4].revents & POLLIN) {
+            signalfd_siginfo si;
+            if (::read(forwardFd, &si, sizeof si) == sizeof si)
+                ::syscall(SYS_pidfd_send_signal, pidfd, static_cast<int>(si.ssi_signo), nullptr, 0);
         }
         if ((fds[2].revents & POLLIN) || (fds[0].revents & (POLLHUP | POLLERR)))
             break;

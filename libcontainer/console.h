@@ -35,7 +35,8 @@ private:
 };
 
 /// Copies stdin to the master and the master to stdout until the process behind pidfd exits,
-/// with the caller's terminal in raw mode and window size changes passed on.
-void proxyConsole(int master, int pidfd);
+/// with the caller's terminal in raw mode, window size changes passed on, and signals read from
+/// forwardFd (a signalfd) sent on to the process.
+void proxyConsole(int master, int pidfd, int forwardFd);
 
 } // namespace husk

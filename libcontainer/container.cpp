@@ -202,7 +202,7 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     auto layout = HUSK_TRY(cgroups::detectLayout());
     const std::string cgroupsPath = config.linux ? config.linux->cgroupsPath : "";
     cgroups::CgroupManager cg = HUSK_TRY(cgroups::CgroupManager::forNew(layout, cgroupsPath, o.id));
-    InitInputs inputs{bundle, rootfs, o.noPivot, o.preserveFds, cg.record().paths};
+    InitInputs inputs{bundle, rootfs, o.noPivot, o.preserveFds, o.listenFds, cg.record().paths};
     process::InitPlan plan = HUSK_TRY(buildInitPlan(config, namespaces, inputs));
     if (!o.noNewKeyring)
         plan.sessionKeyring = "_ses." + o.id;
@@ -305,6 +305,9 @@ Result<void> startContainer(const GlobalOptions &g, const std::string &id)
     Status s = liveStatus(dir, rec);
     if (!canStart(s))
         return fail("cannot start a container that is " + std::string(statusName(s)));
+    if (!rec.config.contains("process") || rec.config["process"].is_null())
+        return fail("process: not set in the container's config; the runtime-spec requires it "
+                    "for start");
     UniqueFd pidfd = HUSK_TRY(openVerifiedPidfd(rec.pid, rec.initStartTime));
     // Opening the read side releases the init's blocking open of the write side. O_NONBLOCK
     // plus poll on the pidfd means a dead init is an error, never a hang.

@@ -26,6 +26,7 @@ struct CreateOptions {
     std::string pidFile;
     std::string consoleSocket;
     int preserveFds = 0;
+    int listenFds = 0; // systemd socket activation fds (LISTEN_FDS) passed through, as runc
     bool noPivot = false;
     bool noNewKeyring = false;
 };

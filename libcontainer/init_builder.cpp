@@ -55,10 +55,11 @@ Result<void> checkSysctls(const spec::Config &config)
 Result<process::InitPlan> buildInitPlan(const spec::Config &config, const NamespacePlan &ns,
                                         const InitInputs &in)
 {
-    if (!config.process)
-        return fail("process: required to create a container");
-    const spec::Process &p = *config.process;
-    if (p.args.empty())
+    // The spec makes process optional until start: such a container is set up and waits, and
+    // start refuses it.
+    static const spec::Process kNoProcess;
+    const spec::Process &p = config.process ? *config.process : kNoProcess;
+    if (config.process && p.args.empty())
         return fail("process.args: must not be empty");
     process::InitPlan plan;
     plan.args = p.args;
@@ -124,7 +125,12 @@ Result<process::InitPlan> buildInitPlan(const spec::Config &config, const Namesp
     r.cgroupDirs = in.cgroupDirs;
     r.cgroupNs = ns.unshareCgroup;
     r.userNs = hasNamespace(config, spec::NamespaceType::User);
-    plan.preserveFds = in.preserveFds;
+    plan.preserveFds = in.preserveFds + in.listenFds;
+    if (in.listenFds > 0) {
+        // Socket activation: the fds follow stdio, and the container's init is their owner.
+        plan.env.push_back("LISTEN_FDS=" + std::to_string(in.listenFds));
+        plan.env.push_back("LISTEN_PID=1");
+    }
     return plan;
 }
 

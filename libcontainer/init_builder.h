@@ -16,6 +16,7 @@ struct InitInputs {
     std::string rootfs; // absolute
     bool noPivot = false;
     int preserveFds = 0;
+    int listenFds = 0;
     std::map<std::string, std::string> cgroupDirs;
 };
 

@@ -15,6 +15,7 @@
 #include "libcontainer/console.h"
 #include "libcontainer/container.h"
 #include "libcontainer/proc.h"
+#include "libcontainer/state_store.h"
 #include "spec/parse.h"
 
 namespace husk {
@@ -76,6 +77,7 @@ Result<int> runContainer(const GlobalOptions &g, const CreateOptions &o, const R
         if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
             return failErrno("become subreaper");
         if (opts.consoleSocket.empty() && configWantsTerminal(opts.bundle)) {
+            HUSK_TRY(StateStore::open(g.root)); // the socket lives under the root: make it
             receiver.emplace(HUSK_TRY(ConsoleReceiver::listenIn(g.root)));
             opts.consoleSocket = receiver->path();
         }
@@ -114,7 +116,7 @@ Result<int> runContainer(const GlobalOptions &g, const CreateOptions &o, const R
         sigaddset(&fwd, s);
     UniqueFd sigfd(::signalfd(-1, &fwd, SFD_CLOEXEC));
     if (master)
-        proxyConsole(master.get(), pidfd);
+        proxyConsole(master.get(), pidfd, sigfd.get());
     auto code = waitForInit(pidfd, sigfd.get());
     if (!r.keep)
         if (auto d = deleteContainer(g, o.id, true); !d)

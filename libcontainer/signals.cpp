@@ -35,7 +35,11 @@ bool parseInt(std::string_view s, int &out)
 
 Result<int> parseSignal(std::string_view text)
 {
-    std::string_view s = text;
+    std::string upper(text); // runc accepts "term" as well as "TERM"
+    for (char &c : upper)
+        if (c >= 'a' && c <= 'z')
+            c = static_cast<char>(c - 'a' + 'A');
+    std::string_view s = upper;
     int n = 0;
     if (parseInt(s, n)) {
         if (n <= 0 || n > SIGRTMAX)

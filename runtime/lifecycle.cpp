@@ -31,10 +31,15 @@ void addCreateFlags(CLI::App *cmd, CreateFlags &f)
 }
 
 // runc passes systemd's socket activation fds through to the container.
+// Only a well-formed count is honoured; anything else passes no extra fds.
 int listenFds()
 {
     const char *n = std::getenv("LISTEN_FDS");
-    return n ? std::atoi(n) : 0;
+    if (!n || !*n)
+        return 0;
+    char *end = nullptr;
+    long v = std::strtol(n, &end, 10);
+    return (*end == '\0' && v > 0 && v < 1024) ? static_cast<int>(v) : 0;
 }
 
 } // namespace
@@ -46,7 +51,7 @@ void addLifecycleCommands(CLI::App &app, Context &ctx)
     addCreateFlags(c, create);
     c->callback([&ctx] {
         ctx.action = [&ctx] {
-            create.opts.preserveFds += listenFds();
+            create.opts.listenFds = listenFds();
             auto r = createContainer(ctx.global, create.opts);
             return r ? kOk : report("create " + create.opts.id, r.error());
         };
@@ -69,7 +74,7 @@ void addLifecycleCommands(CLI::App &app, Context &ctx)
     r->add_flag("--keep", run.run.keep, "do not delete the container after it exits");
     r->callback([&ctx] {
         ctx.action = [&ctx] {
-            run.opts.preserveFds += listenFds();
+            run.opts.listenFds = listenFds();
             auto res = runContainer(ctx.global, run.opts, run.run);
             return res ? *res : report("run " + run.opts.id, res.error());
         };

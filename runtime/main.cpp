@@ -32,6 +32,20 @@ std::string versionText()
     return text;
 }
 
+// The first word that is not a global option, or nullptr. Global options that take a value
+// may give it as the next word.
+const char *commandWord(int argc, char **argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (!a.starts_with("-"))
+            return argv[i];
+        if ((a == "--root" || a == "--log" || a == "--log-format") && i + 1 < argc)
+            ++i;
+    }
+    return nullptr;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -50,12 +64,23 @@ int main(int argc, char **argv)
         ->capture_default_str();
     app.add_flag("--debug", ctx.debug, "enable debug logging");
     app.add_flag("--systemd-cgroup", ctx.global.systemdCgroup,
-                 "manage cgroups through systemd (needs a running systemd)");
+                 "manage cgroups through systemd (not supported yet; refused where "
+                 "systemd is not running)");
 
     addLifecycleCommands(app, ctx);
     addQueryCommands(app, ctx);
     addSpecCommand(app, ctx);
 
+    // An unknown command must fail even with --help after it: podman probes `checkpoint --help`
+    // to learn whether a runtime can checkpoint.
+    const char *cmd = commandWord(argc, argv);
+    bool known = false;
+    for (CLI::App *sub : app.get_subcommands([](CLI::App *) { return true; }))
+        known |= cmd && sub->check_name(cmd);
+    if (cmd && !known) {
+        std::cerr << "husk: unknown command \"" << cmd << "\" (see husk --help)" << std::endl;
+        return kUsage;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp &e) {

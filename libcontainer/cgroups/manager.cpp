@@ -156,6 +156,9 @@ Result<void> CgroupManager::apply(const spec::Resources &resources)
         for (const CgroupWrite &w : v1DeviceWrites(resources.devices))
             HUSK_TRY_CTX(writeExisting(it->second + "/" + w.file, w.value),
                          "linux.resources.devices");
+    } else if (!resources.devices.empty()) {
+        // cgroup v2 has no devices files: rules need an eBPF program (the cgroups issue).
+        return fail("linux.resources.devices: not supported yet on cgroup v2");
     }
     return {};
 }

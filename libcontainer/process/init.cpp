@@ -240,7 +240,8 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
     // (CVE-2024-21626: a cwd inherited from the host must never survive into the container).
     if (::chdir(plan.cwd.c_str()) < 0)
         return failErrno("process.cwd: chdir " + plan.cwd);
-    exePath = HUSK_TRY(lookPath(plan.args[0], env));
+    if (!plan.args.empty())
+        exePath = HUSK_TRY(lookPath(plan.args[0], env));
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the user
     // switch drops capabilities unless the final set keeps CAP_SYS_ADMIN. The filter must then
     // allow the few calls left before exec (setresuid, capset, prctl, sendmsg, open, execve).
