@@ -1,5 +1,7 @@
 #include "libcontainer/console.h"
 
+#include "common/fd_passing.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -42,21 +44,9 @@ Result<UniqueFd> connectConsoleSocket(const std::string &path)
 
 Result<void> sendConsoleFd(int socket, int masterFd)
 {
-    char name[] = "/dev/ptmx";
-    iovec iov{name, sizeof name - 1};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &masterFd, sizeof(int));
-    if (::sendmsg(socket, &msg, MSG_NOSIGNAL) < 0)
-        return failErrno("send pty master");
+    // runc sends the master's name as the payload; console-socket readers ignore or log it.
+    if (auto r = sendWithFd(socket, "/dev/ptmx", masterFd); !r)
+        return wrap(r.error(), "send pty master");
     return {};
 }
 
@@ -87,22 +77,10 @@ Result<UniqueFd> ConsoleReceiver::receive()
     if (!conn)
         return failErrno("accept console connection");
     char buf[256];
-    iovec iov{buf, sizeof buf};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    if (::recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC) < 0)
-        return failErrno("receive pty master");
-    for (cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            int fd;
-            std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-            return UniqueFd(fd);
-        }
-    }
+    UniqueFd master;
+    HUSK_TRY_CTX(recvWithFd(conn.get(), buf, sizeof buf, master), "receive pty master");
+    if (master)
+        return master;
     return fail("console socket: no pty master received");
 }
 

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "libcontainer/cgroups/manager.h"
 #include "libcontainer/console.h"
+#include "libcontainer/hooks.h"
 #include "libcontainer/id.h"
 #include "libcontainer/init_builder.h"
 #include "libcontainer/proc.h"
@@ -124,6 +125,47 @@ std::string nowRfc3339()
     return spec::formatCreated(ts);
 }
 
+// The hooks of the config a container was created with (not the bundle's current one: the
+// config may have changed since, and must not affect the container). Parsed only when present.
+std::optional<spec::Hooks> recordedHooks(const StateRecord &rec)
+{
+    if (!rec.config.is_object() || !rec.config.contains("hooks"))
+        return std::nullopt;
+    auto config = spec::parseConfig(rec.config);
+    if (!config) {
+        log::warn("state of " + rec.id + ": hooks: " + config.error().what());
+        return std::nullopt;
+    }
+    return config->hooks;
+}
+
+std::string hookStateJson(const StateRecord &rec, const char *status, pid_t pid)
+{
+    spec::State s = toState(rec, Status::Stopped);
+    s.status = status;
+    s.pid = pid;
+    return spec::stateObject(s).dump();
+}
+
+// What the init wrote after its verdict byte, until it closes the fifo or exits.
+std::string readAllNonblocking(int fifo, int pidfd)
+{
+    std::string out;
+    for (int i = 0; i < 100; ++i) {
+        char buf[4096];
+        ssize_t n = ::read(fifo, buf, sizeof buf);
+        if (n > 0) {
+            out.append(buf, static_cast<size_t>(n));
+            continue;
+        }
+        if (n == 0)
+            break;
+        pollfd fds[2] = {{fifo, POLLIN, 0}, {pidfd, POLLIN, 0}};
+        ::poll(fds, 2, 100);
+    }
+    return out;
+}
+
 // Everything create made, undone in reverse when a later step fails.
 class CreateUndo
 {
@@ -206,6 +248,15 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     process::InitPlan plan = HUSK_TRY(buildInitPlan(config, namespaces, inputs));
     if (!o.noNewKeyring)
         plan.sessionKeyring = "_ses." + o.id;
+    const spec::Hooks noHooks;
+    const spec::Hooks &hooks = config.hooks ? *config.hooks : noHooks;
+    plan.parentHooks = !hooks.prestart.empty() || !hooks.createRuntime.empty();
+    plan.createContainerHooks = hooks.createContainer;
+    plan.startContainerHooks = hooks.startContainer;
+    plan.hookState.ociVersion = config.ociVersion;
+    plan.hookState.id = o.id;
+    plan.hookState.bundle = bundle;
+    plan.hookState.annotations = config.annotations;
 
     StateStore store = HUSK_TRY(StateStore::open(g.root));
     ContainerDir dir = HUSK_TRY(store.create(o.id));
@@ -248,7 +299,6 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
         return failErrno("open state directory");
     UniqueFd initDirFd(initDir);
     plan.stateDirFd = initDirFd.get();
-    plan.lockedFd = dir.fd();
 
     auto [parentEnd, childEnd] = HUSK_TRY(process::SyncSocket::pair());
     const spec::Linux *lx = config.linux ? &*config.linux : nullptr;
@@ -274,6 +324,19 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
             return fail(msg.text, msg.value);
         if (msg.type == process::SyncMsg::ConsoleFd) {
             HUSK_TRY_CTX(sendConsoleFd(console.get(), msg.fd.get()), "--console-socket");
+            continue;
+        }
+        if (msg.type == process::SyncMsg::CreateHooks) {
+            spec::State st = plan.hookState;
+            // runtime.md: "created" is the state once the environment exists (lifecycle step
+            // 2), which is when these hooks run; "creating" is only before that.
+            st.status = "created";
+            st.pid = init.pid;
+            std::string stateJson = spec::stateObject(st).dump();
+            // prestart is deprecated and runs as createRuntime does, before it.
+            HUSK_TRY(runHooks(hooks.prestart, stateJson, "prestart"));
+            HUSK_TRY(runHooks(hooks.createRuntime, stateJson, "createRuntime"));
+            HUSK_TRY(parentEnd.send(process::SyncMsg::CreateHooksDone));
             continue;
         }
         if (msg.type == process::SyncMsg::Ready)
@@ -324,8 +387,14 @@ Result<void> startContainer(const GlobalOptions &g, const std::string &id)
             return failErrno("wait for container init");
         if (fds[0].revents & POLLIN) {
             char c;
-            if (::read(fifoFd.get(), &c, 1) == 1)
-                break;
+            if (::read(fifoFd.get(), &c, 1) == 1) {
+                if (c == '0')
+                    break;
+                // A startContainer hook failed: the init sends the reason and exits.
+                std::string reason = readAllNonblocking(fifoFd.get(), pidfd.get());
+                dir.removeExecFifo();
+                return fail(reason.empty() ? "container init failed to start" : reason);
+            }
         }
         if (fds[1].revents & POLLIN)
             return fail("container init exited before it could start the process");
@@ -333,6 +402,8 @@ Result<void> startContainer(const GlobalOptions &g, const std::string &id)
             return fail("container init closed the exec fifo without starting");
     }
     dir.removeExecFifo();
+    if (auto hooks = recordedHooks(rec); hooks && !hooks->poststart.empty())
+        runHooksWarnOnly(hooks->poststart, hookStateJson(rec, "running", rec.pid), "poststart");
     return {};
 }
 
@@ -398,6 +469,8 @@ Result<void> deleteContainer(const GlobalOptions &g, const std::string &id, bool
     }
     cgroups::CgroupManager cg(rec.cgroup);
     HUSK_TRY(cg.destroy());
+    if (auto hooks = recordedHooks(rec); hooks && !hooks->poststop.empty())
+        runHooksWarnOnly(hooks->poststop, hookStateJson(rec, "stopped", 0), "poststop");
     return store.remove(id);
 }
 

@@ -50,21 +50,6 @@ Result<void> checkSupported(const spec::Config &c)
         if (p.execCpuAffinity)
             return notYet("process.execCPUAffinity");
     }
-    if (c.hooks) {
-        const spec::Hooks &h = *c.hooks;
-        if (!h.prestart.empty())
-            return notYet("hooks.prestart");
-        if (!h.createRuntime.empty())
-            return notYet("hooks.createRuntime");
-        if (!h.createContainer.empty())
-            return notYet("hooks.createContainer");
-        if (!h.startContainer.empty())
-            return notYet("hooks.startContainer");
-        if (!h.poststart.empty())
-            return notYet("hooks.poststart");
-        if (!h.poststop.empty())
-            return notYet("hooks.poststop");
-    }
     for (size_t i = 0; i < c.mounts.size(); ++i) {
         const spec::Mount &m = c.mounts[i];
         if (!m.uidMappings.empty() || !m.gidMappings.empty())

@@ -16,10 +16,12 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/file.h"
 #include "common/log.h"
+#include "libcontainer/hooks.h"
 
 namespace husk::process {
 
@@ -45,10 +47,12 @@ Result<void> bringLoopbackUp()
 Result<void> writeSysctls(const std::map<std::string, std::string> &sysctl)
 {
     for (const auto &[key, value] : sysctl) {
+        // Dotted keys become paths; a key already written with "/" keeps its dots (VLAN names).
         std::string path = "/proc/sys/" + key;
-        for (size_t i = 10; i < path.size(); ++i)
-            if (path[i] == '.')
-                path[i] = '/';
+        if (key.find('/') == std::string::npos)
+            for (size_t i = 10; i < path.size(); ++i)
+                if (path[i] == '.')
+                    path[i] = '/';
         HUSK_TRY_CTX(writeExisting(path, value), "linux.sysctl \"" + key + "\"");
     }
     return {};
@@ -180,10 +184,20 @@ Result<UniqueFd> openExecFifo(const InitPlan &plan)
     return UniqueFd(fd);
 }
 
-Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
-                   std::vector<std::string> &env)
+// The state hooks get on stdin, as the init knows it.
+std::string hookStateJson(const InitPlan &plan, const char *status, pid_t pid)
 {
-    HUSK_TRY(sock.expect(SyncMsg::Go));
+    spec::State s = plan.hookState;
+    s.status = status;
+    s.pid = pid;
+    return spec::stateObject(s).dump();
+}
+
+Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
+                   std::vector<std::string> &env, pid_t &hostPid)
+{
+    SyncPacket go = HUSK_TRY(sock.expect(SyncMsg::Go));
+    hostPid = go.value;
     // A foreground `run` blocks the signals it forwards; the container must not inherit that.
     sigset_t none;
     sigemptyset(&none);
@@ -210,8 +224,17 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
     if (plan.newNet)
         HUSK_TRY_CTX(bringLoopbackUp(), "network namespace");
     ::umask(0);
-    if (plan.mountNs) {
+    if (plan.mountNs)
         HUSK_TRY_CTX(rootfs::prepareRootfs(plan.rootfs), "rootfs");
+    // The spec places these hooks once the environment is set up, before pivot_root.
+    if (plan.parentHooks) {
+        HUSK_TRY(sock.send(SyncMsg::CreateHooks));
+        HUSK_TRY(sock.expect(SyncMsg::CreateHooksDone));
+    }
+    if (!plan.createContainerHooks.empty())
+        HUSK_TRY(runHooks(plan.createContainerHooks, hookStateJson(plan, "created", hostPid),
+                          "createContainer"));
+    if (plan.mountNs) {
         HUSK_TRY_CTX(rootfs::enterRootfs(plan.rootfs), "rootfs");
     } else {
         // Sharing the host's mount namespace: nothing may be mounted, only chroot (as runc).
@@ -296,14 +319,36 @@ Result<std::string> lookPath(const std::string &file, const std::vector<std::str
     return fail("exec: \"" + file + "\": executable file not found in $PATH");
 }
 
+// Closes every fd the init does not need. husk's init is a fork, not a fresh exec: without this
+// it would keep whatever husk inherited (a caller's pipes, a lock) for as long as it waits in
+// "created", and a caller waiting for EOF on such a pipe would hang.
+void closeInheritedFds(const InitPlan &plan, int sockFd)
+{
+    std::vector<int> keep = {sockFd, plan.fifoFd, plan.stateDirFd, log::fd()};
+    std::sort(keep.begin(), keep.end());
+    unsigned int next = 3 + static_cast<unsigned int>(plan.preserveFds);
+    for (int fd : keep) {
+        if (fd < 0 || static_cast<unsigned int>(fd) < next)
+            continue;
+        if (static_cast<unsigned int>(fd) > next)
+            ::syscall(SYS_close_range, next, static_cast<unsigned int>(fd) - 1, 0);
+        next = static_cast<unsigned int>(fd) + 1;
+    }
+    ::syscall(SYS_close_range, next, ~0U, 0);
+}
+
 void runInit(const InitPlan &plan, SyncSocket &sock)
 {
     ::prctl(PR_SET_NAME, "husk:init", 0, 0, 0);
-    if (plan.lockedFd >= 0)
-        ::close(plan.lockedFd);
+    // Until exec the init is a copy of husk: keep other processes (a later `exec`, ptrace) from
+    // reaching the host's husk binary through /proc/<pid>/exe (CVE-2019-5736 class). execve
+    // makes the new program dumpable again as usual.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    closeInheritedFds(plan, sock.fd());
     std::string exePath;
     std::vector<std::string> env;
-    if (auto r = setup(plan, sock, exePath, env); !r) {
+    pid_t hostPid = 0;
+    if (auto r = setup(plan, sock, exePath, env, hostPid); !r) {
         sock.sendError(r.error());
         ::_exit(1);
     }
@@ -316,6 +361,18 @@ void runInit(const InitPlan &plan, SyncSocket &sock)
     auto fifo = openExecFifo(plan); // blocks until `husk start` opens the read side
     if (!fifo)
         ::_exit(1);
+    // `start` reads one byte: '0' means go; anything else is followed by the reason, which
+    // start reports as its own failure (a failing startContainer hook fails start).
+    if (!plan.startContainerHooks.empty()) {
+        auto r = runHooks(plan.startContainerHooks, hookStateJson(plan, "created", hostPid),
+                          "startContainer");
+        if (!r) {
+            std::string msg = "1" + r.error().what();
+            ssize_t w = ::write(fifo->get(), msg.data(), msg.size());
+            (void)w;
+            ::_exit(1);
+        }
+    }
     if (::write(fifo->get(), "0", 1) != 1)
         ::_exit(1);
     fifo->reset();

@@ -16,6 +16,7 @@
 #include "libcontainer/rootfs/rootfs.h"
 #include "libcontainer/seccomp_filter.h"
 #include "spec/config.h"
+#include "spec/state.h"
 
 namespace husk::process {
 
@@ -56,9 +57,12 @@ struct InitPlan {
     std::map<std::string, std::string> sysctl;
     rootfs::RootfsPlan rootfs;
 
-    int fifoFd = -1;            // O_PATH of the exec fifo, reopened for writing after setup
-    int stateDirFd = -1;        // fallback when /proc is not mounted in the container
-    int lockedFd = -1;          // the parent's locked state dir fd: closed at once by the init
+    int fifoFd = -1;          // O_PATH of the exec fifo, reopened for writing after setup
+    int stateDirFd = -1;      // fallback when /proc is not mounted in the container
+    bool parentHooks = false; // prestart/createRuntime: ask the parent before pivot_root
+    std::vector<spec::Hook> createContainerHooks;
+    std::vector<spec::Hook> startContainerHooks;
+    spec::State hookState;      // id, bundle, annotations; status and pid are filled in by the init
     int preserveFds = 0;        // fds 3..3+n-1 stay open across exec
     std::string sessionKeyring; // joined as a new session keyring unless --no-new-keyring
 };
@@ -67,7 +71,7 @@ struct InitPlan {
 [[noreturn]] void runInit(const InitPlan &plan, SyncSocket &sock);
 
 /// Resolves an executable as execvp would, with PATH from the container's env (or the
-/// default PATH). Fails with ENOENT "executable file not found in $PATH" as runc words it.
+/// default PATH). Fails with "executable file not found in $PATH", worded as runc's.
 [[nodiscard]] Result<std::string> lookPath(const std::string &file,
                                            const std::vector<std::string> &env);
 

@@ -117,7 +117,7 @@ Result<SpawnedInit> spawnInit(const InitPlan &plan, NamespacePlan &namespaces,
             return std::unexpected(r.error());
         }
     }
-    if (auto r = parentEnd.send(SyncMsg::Go); !r) {
+    if (auto r = parentEnd.send(SyncMsg::Go, init.pid); !r) {
         killInit();
         return std::unexpected(r.error());
     }

@@ -1,6 +1,10 @@
 #include "libcontainer/process/sync.h"
 
+#include "common/fd_passing.h"
+
 #include <sys/socket.h>
+
+#include <algorithm>
 
 #include <cstring>
 
@@ -32,6 +36,10 @@ const char *syncMsgName(SyncMsg m)
         return "ReadyAck";
     case SyncMsg::Error:
         return "Error";
+    case SyncMsg::CreateHooks:
+        return "CreateHooks";
+    case SyncMsg::CreateHooksDone:
+        return "CreateHooksDone";
     }
     return "unknown";
 }
@@ -51,26 +59,9 @@ Result<void> SyncSocket::send(SyncMsg type, int32_t value, std::string_view text
     std::memcpy(buf, &h, sizeof h);
     size_t len = std::min(text.size(), kMaxText);
     std::memcpy(buf + sizeof h, text.data(), len);
-    iovec iov{buf, sizeof h + len};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    if (passFd >= 0) {
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        std::memcpy(CMSG_DATA(c), &passFd, sizeof(int));
-    }
-    for (;;) {
-        if (::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL) >= 0)
-            return {};
-        if (errno != EINTR)
-            return failErrno(std::string("send ") + syncMsgName(type));
-    }
+    if (auto r = sendWithFd(fd_.get(), std::string_view(buf, sizeof h + len), passFd); !r)
+        return wrap(r.error(), std::string("send ") + syncMsgName(type));
+    return {};
 }
 
 void SyncSocket::sendError(const Error &err)
@@ -81,36 +72,18 @@ void SyncSocket::sendError(const Error &err)
 Result<SyncPacket> SyncSocket::recv()
 {
     char buf[sizeof(Header) + kMaxText];
-    iovec iov{buf, sizeof buf};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n;
-    do {
-        n = ::recvmsg(fd_.get(), &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return failErrno("receive from container process");
+    SyncPacket p;
+    size_t n = HUSK_TRY_CTX(recvWithFd(fd_.get(), buf, sizeof buf, p.fd),
+                            "receive from container process");
     if (n == 0)
         return fail("container process exited during setup");
-    if (static_cast<size_t>(n) < sizeof(Header))
+    if (n < sizeof(Header))
         return fail("short sync message");
     Header h;
     std::memcpy(&h, buf, sizeof h);
-    SyncPacket p;
     p.type = static_cast<SyncMsg>(h.type);
     p.value = h.value;
-    p.text.assign(buf + sizeof h, static_cast<size_t>(n) - sizeof h);
-    for (cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            int fd;
-            std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-            p.fd.reset(fd);
-        }
-    }
+    p.text.assign(buf + sizeof h, n - sizeof h);
     return p;
 }
 

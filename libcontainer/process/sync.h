@@ -5,7 +5,11 @@
 //   intermediate -> parent  ChildPid(pid)   only when namespaces are joined by path or a time
 //                                            namespace needs offsets: the intermediate setns()es,
 //                                            clones the init and reports its pid, then exits.
-//   parent -> init          Go               uid/gid maps written, init placed in its cgroups.
+//   parent -> init          Go(hostPid)      uid/gid maps written, init placed in its cgroups;
+//                                            carries the init's pid as the host sees it.
+//   init -> parent          CreateHooks      mounts and devices are done, pivot_root is next:
+//                                            the parent runs prestart and createRuntime hooks
+//   parent -> init          CreateHooksDone  (only when the config has such hooks).
 //   init -> parent          ConsoleFd(fd)    the pty master, when process.terminal is true; the
 //                                            parent forwards it to --console-socket.
 //   init -> parent          Ready            everything is set up; the init is about to block
@@ -25,7 +29,16 @@
 namespace husk::process {
 
 /// The typed messages of the create handshake.
-enum class SyncMsg : uint32_t { ChildPid = 1, Go, ConsoleFd, Ready, ReadyAck, Error };
+enum class SyncMsg : uint32_t {
+    ChildPid = 1,
+    Go,
+    ConsoleFd,
+    Ready,
+    ReadyAck,
+    Error,
+    CreateHooks,
+    CreateHooksDone,
+};
 
 /// The name of a message, for errors.
 const char *syncMsgName(SyncMsg m);
