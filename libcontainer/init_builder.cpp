@@ -1,6 +1,7 @@
 #include "libcontainer/init_builder.h"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "common/log.h"
 #include "libcontainer/capabilities.h"
@@ -19,35 +20,58 @@ bool hasNamespace(const spec::Config &c, spec::NamespaceType t)
 
 } // namespace
 
+// Whether the namespace of type t is the host's own: absent, or joined by a path that names
+// the namespace husk itself is in (a sysctl written there would change the host).
+static bool isHostNamespace(const spec::Config &c, spec::NamespaceType t, const char *procName)
+{
+    const spec::Namespace *ns = c.findNamespace(t);
+    if (!ns)
+        return true;
+    if (ns->path.empty())
+        return false;
+    struct stat a, b;
+    std::string self = std::string("/proc/self/ns/") + procName;
+    return ::stat(ns->path.c_str(), &a) == 0 && ::stat(self.c_str(), &b) == 0 &&
+           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 Result<void> checkSysctls(const spec::Config &config)
 {
     if (!config.linux)
         return {};
     for (const auto &[key, value] : config.linux->sysctl) {
         std::string field = "linux.sysctl \"" + key + "\"";
-        if (key.find('/') != std::string::npos || key.find("..") != std::string::npos)
+        if (key.empty() || key[0] == '/' || key[0] == '.' || key.find("..") != std::string::npos ||
+            key.find("//") != std::string::npos)
             return fail(field + ": invalid name");
-        bool ipc = key == "kernel.msgmax" || key == "kernel.msgmnb" || key == "kernel.msgmni" ||
-                   key == "kernel.sem" || key == "kernel.shmall" || key == "kernel.shmmax" ||
-                   key == "kernel.shmmni" || key == "kernel.shm_rmid_forced" ||
-                   key.starts_with("fs.mqueue.");
-        if (ipc) {
-            if (!hasNamespace(config, spec::NamespaceType::Ipc))
-                return fail(field + ": needs an ipc namespace");
-            continue;
-        }
-        if (key.starts_with("net.")) {
-            if (!hasNamespace(config, spec::NamespaceType::Network))
-                return fail(field + ": needs a network namespace");
-            continue;
-        }
-        if (key == "kernel.hostname" || key == "kernel.domainname") {
-            if (!hasNamespace(config, spec::NamespaceType::Uts))
-                return fail(field + ": needs a uts namespace");
-            continue;
-        }
-        return fail(field +
-                    ": not in a namespace of the container's own; it would change the host");
+        // sysctl(8) also takes "/" as the separator so "." can stay inside a name
+        // (net/ipv4/conf/eno2.100/rp_filter); the namespace check looks at the dotted shape.
+        std::string k = key;
+        if (key.find('/') != std::string::npos)
+            for (char &c : k)
+                c = c == '/' ? '.' : c;
+        bool ipc = k == "kernel.msgmax" || k == "kernel.msgmnb" || k == "kernel.msgmni" ||
+                   k == "kernel.sem" || k == "kernel.shmall" || k == "kernel.shmmax" ||
+                   k == "kernel.shmmni" || k == "kernel.shm_rmid_forced" ||
+                   k.starts_with("fs.mqueue.");
+        const char *where = nullptr;
+        if (ipc && isHostNamespace(config, spec::NamespaceType::Ipc, "ipc"))
+            where = "ipc";
+        else if (k.starts_with("net.") &&
+                 isHostNamespace(config, spec::NamespaceType::Network, "net"))
+            where = "network";
+        else if ((k == "kernel.hostname" || k == "kernel.domainname") &&
+                 isHostNamespace(config, spec::NamespaceType::Uts, "uts"))
+            where = "uts";
+        else if (k.starts_with("user.") &&
+                 isHostNamespace(config, spec::NamespaceType::User, "user"))
+            where = "user";
+        if (where)
+            return fail(field + ": not allowed in the host's " + where + " namespace");
+        if (!ipc && !k.starts_with("net.") && k != "kernel.hostname" && k != "kernel.domainname" &&
+            !k.starts_with("user."))
+            return fail(field +
+                        ": not in a namespace of the container's own; it would change the host");
     }
     return {};
 }

@@ -95,19 +95,31 @@ std::vector<CgroupWrite> v1DeviceWrites(const std::vector<spec::DeviceRule> &rul
 Result<std::string> containerCgroupPath(const std::string &cgroupsPath, const std::string &ownPath,
                                         const std::string &id)
 {
-    std::string p;
     if (cgroupsPath.empty())
-        p = "/husk/" + id;
-    else if (cgroupsPath[0] == '/')
-        p = cgroupsPath;
-    else
-        p = (ownPath == "/" ? "" : ownPath) + "/" + cgroupsPath;
-    // No ".." may climb out of the hierarchy, and no empty path may mean the root itself.
-    if (p.find("/../") != std::string::npos || p.ends_with("/..") || p == "/")
-        return fail("linux.cgroupsPath: invalid path \"" + cgroupsPath + "\"");
-    while (p.size() > 1 && p.back() == '/')
-        p.pop_back();
-    return p;
+        return "/husk/" + id;
+    // Normalised component by component: "" and "." vanish, ".." is refused (it could climb
+    // out of the hierarchy), and a path that ends up naming the hierarchy root or husk's own
+    // cgroup is refused too: delete kills every process of the container's cgroup.
+    std::string rel;
+    size_t pos = 0;
+    while (pos <= cgroupsPath.size()) {
+        size_t end = cgroupsPath.find('/', pos);
+        if (end == std::string::npos)
+            end = cgroupsPath.size();
+        std::string comp = cgroupsPath.substr(pos, end - pos);
+        pos = end + 1;
+        if (comp.empty() || comp == ".")
+            continue;
+        if (comp == "..")
+            return fail("linux.cgroupsPath: \"..\" is not allowed in \"" + cgroupsPath + "\"");
+        rel += "/" + comp;
+    }
+    if (rel.empty())
+        return fail("linux.cgroupsPath: \"" + cgroupsPath +
+                    "\" names no cgroup of the container's own");
+    if (cgroupsPath[0] == '/')
+        return rel;
+    return (ownPath == "/" ? "" : ownPath) + rel;
 }
 
 Result<CgroupManager> CgroupManager::forNew(const Layout &layout, const std::string &cgroupsPath,

@@ -1,0 +1,323 @@
+// libcontainer/process/: the sync socket (sync.h), timeOffsetsText (spawn.h) and lookPath
+// (init.h).
+
+#define BOOST_TEST_MODULE process
+#include "tests/unit/libcontainer_test_helpers.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "libcontainer/process/init.h"
+#include "libcontainer/process/spawn.h"
+#include "libcontainer/process/sync.h"
+
+using namespace husk;
+using namespace husk::process;
+using namespace lc_test;
+namespace fs = std::filesystem;
+
+namespace {
+
+const SyncMsg kAllMsgs[] = {SyncMsg::ChildPid, SyncMsg::Go,       SyncMsg::ConsoleFd,
+                            SyncMsg::Ready,    SyncMsg::ReadyAck, SyncMsg::Error};
+
+std::pair<SyncSocket, SyncSocket> socketPair()
+{
+    return require(SyncSocket::pair());
+}
+
+bool isCloexec(int fd)
+{
+    return (::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(sync_socket)
+
+BOOST_AUTO_TEST_CASE(message_names)
+{
+    BOOST_TEST(syncMsgName(SyncMsg::ChildPid) == std::string("ChildPid"));
+    BOOST_TEST(syncMsgName(SyncMsg::Go) == std::string("Go"));
+    BOOST_TEST(syncMsgName(SyncMsg::ConsoleFd) == std::string("ConsoleFd"));
+    BOOST_TEST(syncMsgName(SyncMsg::Ready) == std::string("Ready"));
+    BOOST_TEST(syncMsgName(SyncMsg::ReadyAck) == std::string("ReadyAck"));
+    BOOST_TEST(syncMsgName(SyncMsg::Error) == std::string("Error"));
+    BOOST_TEST(syncMsgName(static_cast<SyncMsg>(99)) == std::string("unknown"));
+}
+
+BOOST_AUTO_TEST_CASE(pair_is_seqpacket_and_cloexec)
+{
+    auto [a, b] = socketPair();
+    for (int fd : {a.fd(), b.fd()}) {
+        BOOST_TEST(fd >= 0);
+        BOOST_TEST(isCloexec(fd));
+        int type = 0;
+        socklen_t len = sizeof type;
+        BOOST_REQUIRE(::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0);
+        BOOST_TEST(type == SOCK_SEQPACKET);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(every_type_with_value_and_text)
+{
+    auto [a, b] = socketPair();
+    int32_t value = -3;
+    for (SyncMsg m : kAllMsgs) {
+        std::string text = std::string("text of ") + syncMsgName(m);
+        requireOk(a.send(m, value, text));
+        SyncPacket p = require(b.recv());
+        BOOST_TEST((p.type == m), syncMsgName(m));
+        BOOST_TEST(p.value == value);
+        BOOST_TEST(p.text == text);
+        BOOST_TEST(!p.fd.isValid());
+        value += 1000;
+    }
+    // Both directions, defaults for value and text.
+    requireOk(b.send(SyncMsg::Go));
+    SyncPacket go = require(a.recv());
+    BOOST_TEST((go.type == SyncMsg::Go));
+    BOOST_TEST(go.value == 0);
+    BOOST_TEST(go.text.empty());
+}
+
+BOOST_AUTO_TEST_CASE(message_boundaries_kept)
+{
+    auto [a, b] = socketPair();
+    requireOk(a.send(SyncMsg::ChildPid, 4711));
+    requireOk(a.send(SyncMsg::Ready, 0, "first"));
+    requireOk(a.send(SyncMsg::Ready, 0, "second"));
+    BOOST_TEST(require(b.expect(SyncMsg::ChildPid)).value == 4711);
+    BOOST_TEST(require(b.expect(SyncMsg::Ready)).text == "first");
+    BOOST_TEST(require(b.expect(SyncMsg::Ready)).text == "second");
+}
+
+BOOST_AUTO_TEST_CASE(long_text_is_truncated_not_split)
+{
+    auto [a, b] = socketPair();
+    requireOk(a.send(SyncMsg::Error, EINVAL, std::string(10000, 'x')));
+    requireOk(a.send(SyncMsg::Go));
+    SyncPacket p = require(b.recv());
+    BOOST_TEST((p.type == SyncMsg::Error));
+    BOOST_TEST(p.text == std::string(4096, 'x'));
+    BOOST_TEST((require(b.recv()).type == SyncMsg::Go));
+}
+
+BOOST_AUTO_TEST_CASE(fd_passing)
+{
+    auto [a, b] = socketPair();
+    int pipeFds[2];
+    BOOST_REQUIRE(::pipe(pipeFds) == 0);
+    UniqueFd readEnd(pipeFds[0]);
+    UniqueFd writeEnd(pipeFds[1]);
+    requireOk(a.send(SyncMsg::ConsoleFd, 0, {}, writeEnd.get()));
+    writeEnd.reset(); // the only write end left is the one in flight
+
+    SyncPacket p = require(b.expect(SyncMsg::ConsoleFd));
+    BOOST_REQUIRE(p.fd.isValid());
+    BOOST_TEST(isCloexec(p.fd.get())); // received with MSG_CMSG_CLOEXEC
+    BOOST_REQUIRE(::write(p.fd.get(), "hello", 5) == 5);
+    p.fd.reset();
+    char buf[16] = {};
+    BOOST_TEST(::read(readEnd.get(), buf, sizeof buf) == 5);
+    BOOST_TEST(std::string(buf) == "hello");
+    BOOST_TEST(::read(readEnd.get(), buf, sizeof buf) == 0); // the received fd was the last
+}
+
+BOOST_AUTO_TEST_CASE(expect_wrong_type)
+{
+    auto [a, b] = socketPair();
+    requireOk(a.send(SyncMsg::Ready));
+    auto r = b.expect(SyncMsg::Go);
+    BOOST_TEST(errorText(r) == "sync: expected Go, got Ready");
+    BOOST_TEST(errorCode(r) == 0);
+
+    requireOk(a.send(SyncMsg::ReadyAck));
+    BOOST_TEST(errorText(b.expect(SyncMsg::ChildPid)) == "sync: expected ChildPid, got ReadyAck");
+}
+
+BOOST_AUTO_TEST_CASE(peer_error_becomes_local_error)
+{
+    auto [a, b] = socketPair();
+    a.sendError(Error("mount /proc: mount proc on /proc", EPERM));
+    auto r = b.expect(SyncMsg::Ready);
+    BOOST_TEST(errorCode(r) == EPERM);
+    BOOST_TEST(errorMessage(r) == "mount /proc: mount proc on /proc");
+    BOOST_TEST(errorText(r) == "mount /proc: mount proc on /proc: Operation not permitted");
+
+    // An Error without errno, received with plain recv(), is just a packet.
+    a.sendError(Error("process.args: must not be empty"));
+    SyncPacket p = require(b.recv());
+    BOOST_TEST((p.type == SyncMsg::Error));
+    BOOST_TEST(p.value == 0);
+    BOOST_TEST(p.text == "process.args: must not be empty");
+}
+
+BOOST_AUTO_TEST_CASE(eof_after_peer_closes)
+{
+    auto [a, b] = socketPair();
+    requireOk(a.send(SyncMsg::Go));
+    a.close();
+    BOOST_TEST(a.fd() == -1);
+    // What was sent before the close is still delivered, then EOF.
+    BOOST_TEST((require(b.recv()).type == SyncMsg::Go));
+    BOOST_TEST(errorText(b.recv()) == "container process exited during setup");
+    BOOST_TEST(errorText(b.expect(SyncMsg::Ready)) == "container process exited during setup");
+}
+
+BOOST_AUTO_TEST_CASE(send_to_closed_peer)
+{
+    auto [a, b] = socketPair();
+    b.close();
+    auto r = a.send(SyncMsg::Go); // MSG_NOSIGNAL: an error, not SIGPIPE
+    BOOST_TEST(errorCode(r) == EPIPE);
+    BOOST_TEST(errorMessage(r) == "send Go");
+}
+
+BOOST_AUTO_TEST_CASE(across_a_fork)
+{
+    auto [parent, child] = socketPair();
+    pid_t pid = ::fork();
+    BOOST_REQUIRE(pid >= 0);
+    if (pid == 0) {
+        parent.close();
+        int code = 0;
+        if (!child.send(SyncMsg::ChildPid, static_cast<int32_t>(::getpid())))
+            code = 1;
+        else if (!child.expect(SyncMsg::Go))
+            code = 2;
+        else
+            child.sendError(Error("child says no", ENOSPC));
+        ::_exit(code);
+    }
+    child.close();
+    BOOST_TEST(require(parent.expect(SyncMsg::ChildPid)).value == pid);
+    requireOk(parent.send(SyncMsg::Go));
+    auto r = parent.expect(SyncMsg::Ready);
+    BOOST_TEST(errorCode(r) == ENOSPC);
+    BOOST_TEST(errorMessage(r) == "child says no");
+    BOOST_TEST(errorText(parent.recv()) == "container process exited during setup");
+    int status = 0;
+    BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
+    BOOST_TEST(WIFEXITED(status));
+    BOOST_TEST(WEXITSTATUS(status) == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(time_offsets)
+
+BOOST_AUTO_TEST_CASE(text)
+{
+    BOOST_TEST(timeOffsetsText({}) == "");
+    BOOST_TEST(timeOffsetsText({{"monotonic", {3600, 5}}}) == "monotonic 3600 5\n");
+    BOOST_TEST(timeOffsetsText({{"monotonic", {3600, 5}}, {"boottime", {-10, 999999999}}}) ==
+               "boottime -10 999999999\nmonotonic 3600 5\n");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(look_path)
+
+namespace {
+
+// bin1/tool (0755), bin1/data (0644), bin1/dir/, bin2/tool (0755), bin2/only2 (0700).
+struct PathFixture {
+    TempDir tmp;
+    std::string bin1 = tmp / "bin1";
+    std::string bin2 = tmp / "bin2";
+
+    PathFixture()
+    {
+        fs::create_directories(bin1 + "/dir");
+        fs::create_directories(bin2);
+        file(bin1 + "/tool", 0755);
+        file(bin1 + "/data", 0644);
+        file(bin2 + "/tool", 0755);
+        file(bin2 + "/only2", 0700);
+    }
+
+    static void file(const std::string &path, mode_t mode)
+    {
+        std::ofstream(path) << "#!/bin/sh\n";
+        BOOST_REQUIRE(::chmod(path.c_str(), mode) == 0);
+    }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(absolute_path, PathFixture)
+{
+    BOOST_TEST(require(lookPath(bin1 + "/tool", {})) == bin1 + "/tool");
+    // PATH plays no part for a name with a slash.
+    BOOST_TEST(require(lookPath(bin1 + "/tool", {"PATH=" + bin2})) == bin1 + "/tool");
+
+    auto notExec = lookPath(bin1 + "/data", {});
+    BOOST_TEST(errorCode(notExec) == EACCES);
+    BOOST_TEST(errorMessage(notExec) == "exec: \"" + bin1 + "/data\"");
+
+    auto missing = lookPath(bin1 + "/missing", {});
+    BOOST_TEST(errorCode(missing) == ENOENT);
+    BOOST_TEST(errorMessage(missing) == "exec: \"" + bin1 + "/missing\"");
+}
+
+BOOST_FIXTURE_TEST_CASE(directory_is_an_error, PathFixture)
+{
+    auto r = lookPath(bin1 + "/dir", {});
+    BOOST_TEST(errorCode(r) == EACCES);
+    BOOST_TEST(errorMessage(r) == "exec: \"" + bin1 + "/dir\": is a directory");
+}
+
+BOOST_FIXTURE_TEST_CASE(path_search_in_order, PathFixture)
+{
+    std::vector<std::string> env = {"HOME=/root", "PATH=/nonexistent:" + bin1 + ":" + bin2};
+    BOOST_TEST(require(lookPath("tool", env)) == bin1 + "/tool");
+    BOOST_TEST(require(lookPath("only2", env)) == bin2 + "/only2");
+    BOOST_TEST(require(lookPath("tool", {"PATH=" + bin2 + ":" + bin1})) == bin2 + "/tool");
+    // The last PATH= wins, as in runc, which setenv()s the entries in order before its lookup.
+    BOOST_TEST(require(lookPath("tool", {"PATH=" + bin1, "PATH=" + bin2})) == bin2 + "/tool");
+}
+
+BOOST_FIXTURE_TEST_CASE(not_found, PathFixture)
+{
+    std::vector<std::string> env = {"PATH=" + bin1 + ":" + bin2};
+    BOOST_TEST(errorMessage(lookPath("x", env)) ==
+               "exec: \"x\": executable file not found in $PATH");
+
+    // Non-executable files and directories are passed over.
+    BOOST_TEST(errorMessage(lookPath("data", env)) ==
+               "exec: \"data\": executable file not found in $PATH");
+    BOOST_TEST(errorMessage(lookPath("dir", env)) ==
+               "exec: \"dir\": executable file not found in $PATH");
+    // ...but a later directory may still have it.
+    PathFixture::file(bin2 + "/data", 0755);
+    BOOST_TEST(require(lookPath("data", env)) == bin2 + "/data");
+}
+
+BOOST_AUTO_TEST_CASE(default_path)
+{
+    // No PATH in the env: husk's default PATH, which has sh on any Linux host.
+    std::string sh = require(lookPath("sh", {"HOME=/"}));
+    BOOST_TEST(sh.ends_with("/sh"));
+    BOOST_TEST(sh.starts_with("/"));
+}
+
+BOOST_FIXTURE_TEST_CASE(empty_path_entry_is_cwd, PathFixture)
+{
+    std::string saved = fs::current_path().string();
+    fs::current_path(bin1);
+    auto r = lookPath("tool", {"PATH=/nonexistent::" + bin2});
+    fs::current_path(saved);
+    BOOST_TEST(require(std::move(r)) == "./tool");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

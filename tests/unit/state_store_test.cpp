@@ -1,0 +1,372 @@
+// libcontainer/state_store.h: state.json (de)serialization, the state root, container
+// directories, atomic saves, the exec fifo and the per-container lock.
+
+#define BOOST_TEST_MODULE state_store
+#include "tests/unit/libcontainer_test_helpers.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "libcontainer/state_store.h"
+
+using namespace husk;
+using namespace lc_test;
+namespace fs = std::filesystem;
+
+namespace {
+
+StateRecord fullRecord()
+{
+    StateRecord r;
+    r.id = "redis-1";
+    r.status = Status::Paused;
+    r.pid = 4242;
+    r.initStartTime = 123456789012345ULL;
+    r.bundle = "/containers/redis";
+    r.rootfs = "/containers/redis/rootfs";
+    r.created = "2024-05-01T10:20:30.123456789Z";
+    r.owner = 1000;
+    r.annotations = {{"org.example/a", "1"}, {"b", "two words"}};
+    r.cgroup.paths = {{"memory", "/sys/fs/cgroup/memory/husk/redis-1"},
+                      {"unified", "/sys/fs/cgroup/unified/husk/redis-1"}};
+    r.cgroup.created = {"/sys/fs/cgroup/memory/husk", "/sys/fs/cgroup/memory/husk/redis-1"};
+    r.cgroup.removeIfEmpty = {"/sys/fs/cgroup/memory/husk"};
+    r.config = nlohmann::json{{"ociVersion", "1.2.0"}, {"process", {{"args", {"redis"}}}}};
+    return r;
+}
+
+void checkEqual(const StateRecord &a, const StateRecord &b)
+{
+    BOOST_TEST(a.id == b.id);
+    BOOST_TEST((a.status == b.status));
+    BOOST_TEST(a.pid == b.pid);
+    BOOST_TEST(a.initStartTime == b.initStartTime);
+    BOOST_TEST(a.bundle == b.bundle);
+    BOOST_TEST(a.rootfs == b.rootfs);
+    BOOST_TEST(a.created == b.created);
+    BOOST_TEST(a.owner == b.owner);
+    BOOST_TEST((a.annotations == b.annotations));
+    BOOST_TEST((a.cgroup.paths == b.cgroup.paths));
+    BOOST_TEST(a.cgroup.created == b.cgroup.created, boost::test_tools::per_element());
+    BOOST_TEST(a.cgroup.removeIfEmpty == b.cgroup.removeIfEmpty, boost::test_tools::per_element());
+    BOOST_TEST(a.config == b.config);
+}
+
+std::set<std::string> entries(const std::string &dir)
+{
+    std::set<std::string> out;
+    for (const auto &e : fs::directory_iterator(dir))
+        out.insert(e.path().filename().string());
+    return out;
+}
+
+mode_t permissions(const std::string &path)
+{
+    struct stat st {};
+    BOOST_REQUIRE(::lstat(path.c_str(), &st) == 0);
+    return st.st_mode & 07777;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(json)
+
+BOOST_AUTO_TEST_CASE(to_json_fields)
+{
+    nlohmann::json j = stateRecordToJson(fullRecord());
+    BOOST_TEST(j.at("id") == "redis-1");
+    BOOST_TEST(j.at("status") == "paused");
+    BOOST_TEST(j.at("pid") == 4242);
+    BOOST_TEST(j.at("initStartTime") == 123456789012345ULL);
+    BOOST_TEST(j.at("bundle") == "/containers/redis");
+    BOOST_TEST(j.at("rootfs") == "/containers/redis/rootfs");
+    BOOST_TEST(j.at("created") == "2024-05-01T10:20:30.123456789Z");
+    BOOST_TEST(j.at("owner") == 1000);
+    BOOST_TEST(j.at("annotations").at("b") == "two words");
+    BOOST_TEST(j.at("cgroup").at("paths").at("memory") == "/sys/fs/cgroup/memory/husk/redis-1");
+    BOOST_TEST(j.at("cgroup").at("created").size() == 2U);
+    BOOST_TEST(j.at("cgroup").at("removeIfEmpty").at(0) == "/sys/fs/cgroup/memory/husk");
+    BOOST_TEST(j.at("config").at("ociVersion") == "1.2.0");
+}
+
+BOOST_AUTO_TEST_CASE(round_trip_every_field)
+{
+    StateRecord r = fullRecord();
+    // Through text as well, as on disk.
+    nlohmann::json j = nlohmann::json::parse(stateRecordToJson(r).dump());
+    checkEqual(require(stateRecordFromJson(j)), r);
+}
+
+BOOST_AUTO_TEST_CASE(round_trip_every_status)
+{
+    for (Status s :
+         {Status::Creating, Status::Created, Status::Running, Status::Paused, Status::Stopped}) {
+        StateRecord r = fullRecord();
+        r.status = s;
+        BOOST_TEST((require(stateRecordFromJson(stateRecordToJson(r))).status == s), statusName(s));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(optional_fields_default)
+{
+    nlohmann::json j = {
+        {"id", "c"}, {"status", "created"}, {"pid", 7}, {"initStartTime", 9}, {"bundle", "/b"}};
+    StateRecord r = require(stateRecordFromJson(j));
+    BOOST_TEST(r.id == "c");
+    BOOST_TEST(r.pid == 7);
+    BOOST_TEST(r.rootfs.empty());
+    BOOST_TEST(r.created.empty());
+    BOOST_TEST(r.owner == 0U);
+    BOOST_TEST(r.annotations.empty());
+    BOOST_TEST(r.cgroup.paths.empty());
+    BOOST_TEST(r.cgroup.created.empty());
+    BOOST_TEST(r.cgroup.removeIfEmpty.empty());
+    BOOST_TEST(r.config == nlohmann::json::object());
+}
+
+BOOST_AUTO_TEST_CASE(bad_documents)
+{
+    nlohmann::json good = stateRecordToJson(fullRecord());
+
+    nlohmann::json noId = good;
+    noId.erase("id");
+    BOOST_TEST(errorText(stateRecordFromJson(noId)).starts_with("state.json: "));
+
+    nlohmann::json badStatus = good;
+    badStatus["status"] = "zombie";
+    BOOST_TEST(errorText(stateRecordFromJson(badStatus)) == "state.json: unknown status");
+
+    nlohmann::json badPid = good;
+    badPid["pid"] = "many";
+    BOOST_TEST(errorText(stateRecordFromJson(badPid)).starts_with("state.json: "));
+
+    BOOST_TEST(errorText(stateRecordFromJson(nlohmann::json::array())).starts_with("state.json: "));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(store)
+
+BOOST_AUTO_TEST_CASE(open_root)
+{
+    BOOST_TEST(errorText(StateStore::open("relative/root")) ==
+               "--root must be an absolute path, got \"relative/root\"");
+    BOOST_TEST(errorText(StateStore::open("")) == "--root must be an absolute path, got \"\"");
+
+    TempDir tmp;
+    std::string root = tmp / "a/b/root";
+    StateStore s = require(StateStore::open(root));
+    BOOST_TEST(s.root() == root);
+    BOOST_TEST(fs::is_directory(root));
+    BOOST_TEST(permissions(tmp / "a") == 0700U);
+    BOOST_TEST(permissions(root) == 0700U);
+    // Opening an existing root is fine.
+    require(StateStore::open(root));
+}
+
+BOOST_AUTO_TEST_CASE(create_and_duplicate)
+{
+    TempDir tmp;
+    StateStore s = require(StateStore::open(tmp.path()));
+    ContainerDir d = require(s.create("c1"));
+    BOOST_TEST(d.path() == tmp / "c1");
+    BOOST_TEST(d.fd() >= 0);
+    BOOST_TEST(fs::is_directory(tmp / "c1"));
+    BOOST_TEST(permissions(tmp / "c1") == 0700U);
+
+    std::string err = errorText(s.create("c1"));
+    BOOST_TEST(contains(err, "already exists"), err);
+    BOOST_TEST(err == "container \"c1\" already exists");
+}
+
+BOOST_AUTO_TEST_CASE(open_unknown_container)
+{
+    TempDir tmp;
+    StateStore s = require(StateStore::open(tmp.path()));
+    auto r = s.openContainer("nope");
+    BOOST_TEST(errorCode(r) == ENOENT);
+    BOOST_TEST(errorMessage(r) == "container \"nope\" does not exist");
+    BOOST_TEST(contains(errorText(r), "does not exist"));
+}
+
+BOOST_AUTO_TEST_CASE(save_and_load)
+{
+    TempDir tmp;
+    StateStore s = require(StateStore::open(tmp.path()));
+    ContainerDir d = require(s.create("redis-1"));
+    StateRecord r = fullRecord();
+    requireOk(d.save(r));
+    checkEqual(require(d.load()), r);
+
+    // Another handle sees the same state; a second save replaces it.
+    ContainerDir other = require(s.openContainer("redis-1"));
+    checkEqual(require(other.load()), r);
+    r.status = Status::Stopped;
+    r.pid = 0;
+    requireOk(d.save(r));
+    checkEqual(require(other.load()), r);
+    BOOST_TEST(permissions(tmp / "redis-1/state.json") == 0600U);
+}
+
+BOOST_AUTO_TEST_CASE(load_errors)
+{
+    TempDir tmp;
+    StateStore s = require(StateStore::open(tmp.path()));
+    ContainerDir d = require(s.create("c1"));
+    auto missing = d.load();
+    BOOST_TEST(errorCode(missing) == ENOENT);
+    BOOST_TEST(errorMessage(missing) == tmp / "c1" + ": open state.json");
+
+    std::ofstream(tmp / "c1/state.json") << "{\"id\": ";
+    BOOST_TEST(errorText(d.load()) == tmp / "c1/state.json" + ": not valid JSON");
+}
+
+BOOST_AUTO_TEST_CASE(save_leaves_no_temp_file)
+{
+    TempDir tmp;
+    StateStore s = require(StateStore::open(tmp.path()));
+    ContainerDir d = require(s.create("c1"));
+    for (int i = 0; i < 3; ++i) {
+        StateRecord r = fullRecord();
+        r.pid = 100 + i;
+        requireOk(d.save(r));
+        BOOST_TEST((entries(tmp / "c1") == std::set<std::string>{"state.json"}));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(readers_never_see_a_partial_file)
+{
+    TempDir tmp;
+    StateStore s = require(StateStore::open(tmp.path()));
+    ContainerDir writer = require(s.create("big"));
+    ContainerDir reader = require(s.openContainer("big"));
+
+    // Two large records (a few hundred KiB each), written alternately.
+    StateRecord a = fullRecord();
+    a.id = "big";
+    a.pid = 1;
+    a.config["padding"] = std::vector<std::string>(4000, std::string(64, 'a'));
+    StateRecord b = a;
+    b.pid = 2;
+    b.config["padding"] = std::vector<std::string>(6000, std::string(48, 'b'));
+    requireOk(writer.save(a));
+
+    constexpr int kSaves = 150;
+    std::atomic<bool> done{false};
+    std::atomic<int> saveErrors{0};
+    std::thread t([&] {
+        for (int i = 0; i < kSaves; ++i)
+            if (!writer.save(i % 2 ? a : b))
+                ++saveErrors;
+        done = true;
+    });
+    int loads = 0;
+    int bad = 0;
+    std::string firstBad;
+    while (!done || loads < 10) {
+        auto r = reader.load();
+        ++loads;
+        if (!r || (r->pid != 1 && r->pid != 2) ||
+            r->config["padding"].size() != (r->pid == 1 ? 4000U : 6000U)) {
+            if (bad++ == 0)
+                firstBad = r ? "wrong content" : r.error().what();
+        }
+    }
+    t.join();
+    BOOST_TEST(saveErrors == 0);
+    BOOST_TEST(bad == 0, bad << " of " << loads << " loads failed, first: " << firstBad);
+    BOOST_TEST_MESSAGE(loads << " loads during " << kSaves << " saves");
+    BOOST_TEST((entries(tmp / "big") == std::set<std::string>{"state.json"}));
+}
+
+BOOST_AUTO_TEST_CASE(list_containers)
+{
+    TempDir tmp;
+    StateStore s = require(StateStore::open(tmp.path()));
+    BOOST_TEST(require(s.list()).empty());
+    for (const char *id : {"c2", "b0", "c1"})
+        require(s.create(id));
+    std::ofstream(tmp / "a-file") << "not a container";
+    fs::create_directory(tmp / ".hidden");
+    fs::create_directory(tmp / "pods"); // husk's own bookkeeping, no state.json
+    fs::create_directory(tmp / "networks");
+    fs::create_directory_symlink(tmp / "c1", tmp / "link-to-c1");
+    std::vector<std::string> expected = {"b0", "c1", "c2"};
+    BOOST_TEST(require(s.list()) == expected, boost::test_tools::per_element());
+
+    // A container that happens to be named "ipam" still counts once it has state.
+    ContainerDir ipam = require(s.create("ipam"));
+    requireOk(ipam.save(fullRecord()));
+    expected = {"b0", "c1", "c2", "ipam"};
+    BOOST_TEST(require(s.list()) == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(remove_container)
+{
+    TempDir tmp;
+    StateStore s = require(StateStore::open(tmp.path()));
+    {
+        ContainerDir d = require(s.create("c1"));
+        requireOk(d.save(fullRecord()));
+        requireOk(d.makeExecFifo());
+        std::ofstream(tmp / "c1/.state.json.tmp") << "left over";
+    }
+    require(s.create("c2"));
+    requireOk(s.remove("c1"));
+    BOOST_TEST(!fs::exists(tmp / "c1"));
+    BOOST_TEST(errorCode(s.openContainer("c1")) == ENOENT);
+    BOOST_TEST(fs::is_directory(tmp / "c2")); // the others stay
+    std::vector<std::string> expected = {"c2"};
+    BOOST_TEST(require(s.list()) == expected, boost::test_tools::per_element());
+    // Removing what is gone is not an error (delete is idempotent).
+    requireOk(s.remove("c1"));
+}
+
+BOOST_AUTO_TEST_CASE(exec_fifo)
+{
+    TempDir tmp;
+    StateStore s = require(StateStore::open(tmp.path()));
+    ContainerDir d = require(s.create("c1"));
+    BOOST_TEST(!d.hasExecFifo());
+    requireOk(d.makeExecFifo());
+    BOOST_TEST(d.hasExecFifo());
+    struct stat st {};
+    BOOST_REQUIRE(::stat((tmp / "c1/" + kExecFifoName).c_str(), &st) == 0);
+    BOOST_TEST(S_ISFIFO(st.st_mode));
+    BOOST_TEST((st.st_mode & 0777) == 0600U);
+
+    auto again = d.makeExecFifo();
+    BOOST_TEST(errorCode(again) == EEXIST);
+    BOOST_TEST(errorMessage(again) == "mkfifo " + tmp / "c1/exec.fifo");
+
+    d.removeExecFifo();
+    BOOST_TEST(!d.hasExecFifo());
+    d.removeExecFifo(); // harmless when gone
+}
+
+BOOST_AUTO_TEST_CASE(lock_excludes_other_handles)
+{
+    TempDir tmp;
+    StateStore s = require(StateStore::open(tmp.path()));
+    ContainerDir a = require(s.create("c1"));
+    ContainerDir b = require(s.openContainer("c1"));
+    requireOk(a.lock());
+    BOOST_TEST(::flock(b.fd(), LOCK_EX | LOCK_NB) == -1);
+    BOOST_TEST(errno == EWOULDBLOCK);
+    a.unlock();
+    BOOST_TEST(::flock(b.fd(), LOCK_EX | LOCK_NB) == 0);
+    b.unlock();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
