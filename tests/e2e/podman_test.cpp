@@ -1,0 +1,511 @@
+// End-to-end test: podman (with conmon) driving the runtime under test ($HUSK_RUNTIME) the way
+// a user would, `podman --runtime <husk> run --rm IMAGE ...`.
+//
+// Everything podman touches is private to a temp dir /tmp/husk-podman-<pid>-XXXXXX:
+// containers.conf, storage.conf and registries.conf (through CONTAINERS_CONF,
+// CONTAINERS_STORAGE_CONF and CONTAINERS_REGISTRIES_CONF), the overlay graphroot and runroot,
+// libpod's tmp_dir (file locks, state), the events log, the network config dir, TMPDIR and the
+// XDG config/data/cache dirs. The image is imported locally from a tar of a busybox-static
+// rootfs (no registry). Containers run with `netns = "none"`; the test itself runs under
+// `unshare --net`.
+//
+// Rootful podman 4.3 still writes two things outside that dir whatever its configuration: the
+// netavark run dir /run/containers/networks and the image blob-info cache
+// /var/lib/containers/cache/blob-info-cache-v1.boltdb. The test removes them afterwards when they
+// did not exist before it started (directories only when empty).
+//
+// containers.conf notes: `runtime_supports_json` names the runtime (by the basename podman
+// derives from --runtime) so conmon passes `--log-format=json --log FILE` and podman reports the
+// runtime's own error text; `default_ulimits` stays within this machine's hard limits (podman's
+// default nofile=1048576 makes every runtime fail setrlimit); `pids_limit = 0` because with
+// podman's default (2048) the config carries linux.resources.pids, which husk does not support
+// yet ("linux.resources.pids: not supported yet").
+//
+// Skips (exit 77) when podman is not installed, when not root, or when the runtime or busybox
+// is missing. Cleans up (podman rm -af, rmi -af, system reset -f, leftover processes, the temp
+// dir) whether it passed, failed, or got SIGTERM/SIGINT/SIGHUP.
+
+#ifndef BOOST_TEST_DYN_LINK // meson's boost dependency may define it already
+#define BOOST_TEST_DYN_LINK
+#endif
+#define BOOST_TEST_MODULE podman
+#include <boost/test/unit_test.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/integration/harness.h"
+
+using namespace husk::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Paths rootful podman creates outside its configured dirs; removed at the end when new.
+/// Ordered so that files come before the directories holding them.
+const std::vector<fs::path> kGlobalSideEffects = {
+    "/var/lib/containers/cache/blob-info-cache-v1.boltdb",
+    "/var/lib/containers/cache",
+    "/var/lib/containers",
+    "/run/containers/networks",
+    "/run/containers",
+};
+
+/// The run's shared state (one podman setup for all test cases).
+struct PodmanEnv {
+    /// The podman binary.
+    std::string podman;
+    /// The runtime under test.
+    std::string runtime;
+    /// The temp dir holding everything podman writes.
+    fs::path dir;
+    /// The imported image, localhost/husk-e2e-<pid>:latest.
+    std::string image;
+    /// Whether setup got as far as an imported image; otherwise setupError says why not.
+    bool ready = false;
+    std::string setupError;
+    /// Which of kGlobalSideEffects did not exist before we started.
+    std::vector<fs::path> newGlobals;
+    /// Set once cleanup ran (it runs from the destructor or the termination hook).
+    bool cleanedUp = false;
+};
+
+PodmanEnv &env()
+{
+    static PodmanEnv e;
+    return e;
+}
+
+std::string envOr(const char *name, const std::string &fallback)
+{
+    const char *value = std::getenv(name);
+    return value != nullptr && *value != '\0' ? std::string(value) : fallback;
+}
+
+/// The first executable called name in $PATH (plus the sbin dirs), "" if none.
+std::string findProgram(const std::string &name)
+{
+    std::string path = envOr("PATH", "/usr/local/bin:/usr/bin:/bin");
+    path += ":/usr/local/sbin:/usr/sbin:/sbin";
+    std::istringstream dirs(path);
+    std::string dir;
+    while (std::getline(dirs, dir, ':')) {
+        if (dir.empty())
+            continue;
+        fs::path candidate = fs::path(dir) / name;
+        if (::access(candidate.c_str(), X_OK) == 0)
+            return candidate.string();
+    }
+    return {};
+}
+
+/// A TOML basic string: "text" with backslashes and quotes escaped.
+std::string toml(const std::string &text)
+{
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '\\' || c == '"')
+            out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+bool writeFile(const fs::path &path, const std::string &text)
+{
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    return out.good();
+}
+
+std::string readFile(const fs::path &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string trim(std::string s)
+{
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
+        s.pop_back();
+    while (!s.empty() && (s.front() == '\n' || s.front() == ' '))
+        s.erase(s.begin());
+    return s;
+}
+
+/// Runs podman with args (its config comes from the environment set up by the fixture).
+CommandResult podman(const std::vector<std::string> &args, std::chrono::milliseconds timeout = 120s)
+{
+    std::vector<std::string> argv = {env().podman};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return runCommand(argv, {.timeout = timeout});
+}
+
+/// Writes containers.conf, storage.conf and registries.conf into dir and points podman at them.
+bool writeConfigs(const fs::path &dir, const std::string &runtime, std::string &error)
+{
+    std::string name = fs::path(runtime).filename().string();
+    for (const char *sub : {"storage", "run", "tmp", "net", "imgtmp"})
+        fs::create_directories(dir / sub);
+    std::string containers =
+        "# written by husk's e2e podman test\n"
+        "[containers]\n"
+        "default_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n"
+        "# podman's default 2048 sends linux.resources.pids, which husk does not support yet\n"
+        "pids_limit = 0\n"
+        "netns = \"none\"\n"
+        "\n"
+        "[network]\n"
+        "network_backend = \"netavark\"\n"
+        "network_config_dir = " +
+        toml((dir / "net").string()) +
+        "\n"
+        "\n"
+        "[engine]\n"
+        "cgroup_manager = \"cgroupfs\"\n"
+        "events_logger = \"file\"\n"
+        "events_logfile_path = " +
+        toml((dir / "events.log").string()) +
+        "\n"
+        "lock_type = \"file\"\n"
+        "tmp_dir = " +
+        toml((dir / "tmp").string()) +
+        "\n"
+        "image_copy_tmp_dir = " +
+        toml((dir / "imgtmp").string()) +
+        "\n"
+        "static_dir = " +
+        toml((dir / "storage/libpod").string()) +
+        "\n"
+        "volume_path = " +
+        toml((dir / "storage/volumes").string()) +
+        "\n"
+        "runtime = " +
+        toml(name) +
+        "\n"
+        "runtime_supports_json = [" +
+        toml(name) +
+        "]\n"
+        "\n"
+        "[engine.runtimes]\n" +
+        toml(name) + " = [" + toml(runtime) + "]\n";
+    std::string storage = "[storage]\n"
+                          "driver = \"overlay\"\n"
+                          "runroot = " +
+                          toml((dir / "run").string()) +
+                          "\n"
+                          "graphroot = " +
+                          toml((dir / "storage").string()) + "\n";
+    std::string registries = "unqualified-search-registries = []\n";
+    if (!writeFile(dir / "containers.conf", containers) ||
+        !writeFile(dir / "storage.conf", storage) ||
+        !writeFile(dir / "registries.conf", registries)) {
+        error = "cannot write the podman config files in " + dir.string();
+        return false;
+    }
+    ::setenv("CONTAINERS_CONF", (dir / "containers.conf").c_str(), 1);
+    ::setenv("CONTAINERS_STORAGE_CONF", (dir / "storage.conf").c_str(), 1);
+    ::setenv("CONTAINERS_REGISTRIES_CONF", (dir / "registries.conf").c_str(), 1);
+    ::setenv("TMPDIR", (dir / "imgtmp").c_str(), 1);
+    // `system reset` cleans up podman machine dirs under $XDG_CONFIG_HOME (creating
+    // ~/.config/containers/podman on the way): keep the per-user dirs in the temp dir too.
+    for (const char *xdg : {"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"}) {
+        fs::path d = dir / "xdg" / xdg;
+        fs::create_directories(d);
+        ::setenv(xdg, d.c_str(), 1);
+    }
+    // Make sure this podman talks to nothing but its local, private setup.
+    ::unsetenv("CONTAINER_HOST");
+    ::unsetenv("CONTAINER_CONNECTION");
+    return true;
+}
+
+/// Builds dir/rootfs.tar: static busybox with its applet links, /etc/passwd and /etc/group.
+bool buildRootfsTar(const fs::path &dir, std::string &error)
+{
+    std::string busybox = envOr("HUSK_BUSYBOX", "/bin/busybox");
+    fs::path root = dir / "rootfs";
+    for (const char *sub : {"bin", "etc", "proc", "sys", "dev", "tmp", "root", "var/tmp"})
+        fs::create_directories(root / sub);
+    fs::permissions(root / "tmp", fs::perms(01777));
+    fs::permissions(root / "var/tmp", fs::perms(01777));
+    std::error_code ec;
+    fs::copy_file(busybox, root / "bin/busybox", ec);
+    if (ec) {
+        error = "cannot copy " + busybox + ": " + ec.message();
+        return false;
+    }
+    CommandResult list = runCommand({busybox, "--list"}, {.timeout = 10s});
+    if (!list.ok()) {
+        error = "busybox --list failed: " + list.describe();
+        return false;
+    }
+    std::istringstream applets(list.out);
+    std::string applet;
+    while (std::getline(applets, applet)) {
+        if (applet.empty() || applet == "busybox" || applet.find('/') != std::string::npos)
+            continue;
+        fs::create_symlink("busybox", root / "bin" / applet, ec);
+    }
+    if (!writeFile(root / "etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"
+                                        "nobody:x:65534:65534:nobody:/:/bin/false\n") ||
+        !writeFile(root / "etc/group", "root:x:0:\nnogroup:x:65534:\n")) {
+        error = "cannot write /etc/passwd or /etc/group in " + root.string();
+        return false;
+    }
+    CommandResult tar = runCommand(
+        {"tar", "--numeric-owner", "-C", root.string(), "-cf", (dir / "rootfs.tar").string(), "."},
+        {.timeout = 60s});
+    if (!tar.ok()) {
+        error = "tar failed: " + tar.describe();
+        return false;
+    }
+    removeTree(root);
+    return true;
+}
+
+/// Every process (other than us) whose command line mentions dir (and whose comm is comm, when
+/// given): the podman, conmon and runtime processes this test started.
+std::vector<pid_t> processesMentioning(const fs::path &dir, const std::string &comm = {})
+{
+    std::vector<pid_t> out;
+    std::error_code ec;
+    for (const auto &entry : fs::directory_iterator("/proc", ec)) {
+        std::string name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        pid_t pid = std::stoi(name);
+        if (pid == ::getpid())
+            continue;
+        if (!comm.empty() && trim(readFile(entry.path() / "comm")) != comm)
+            continue;
+        std::string cmdline = readFile(entry.path() / "cmdline");
+        if (cmdline.find(dir.string()) != std::string::npos)
+            out.push_back(pid);
+    }
+    return out;
+}
+
+/// Removes every container and image, resets podman's storage, kills what we started and
+/// is still running, and removes the temp dir and the global paths podman created. Runs once.
+void cleanup(bool interrupted = false)
+{
+    PodmanEnv &e = env();
+    if (e.cleanedUp || e.dir.empty())
+        return;
+    e.cleanedUp = true;
+    if (interrupted) {
+        // A podman command of ours may still be running (holding container locks): stop it
+        // first, so the removal below does not wait for it.
+        for (pid_t pid : processesMentioning(e.dir, "podman")) {
+            std::fprintf(stderr, "cleanup: killing podman %d\n", static_cast<int>(pid));
+            ::kill(pid, SIGKILL);
+        }
+        reapOrphans();
+    }
+    CommandResult rm = podman({"rm", "--all", "--force", "--time", "0"}, 60s);
+    if (!rm.ok())
+        std::fprintf(stderr, "cleanup: %s\n", rm.describe().c_str());
+    CommandResult rmi = podman({"rmi", "--all", "--force"}, 60s);
+    if (!rmi.ok())
+        std::fprintf(stderr, "cleanup: %s\n", rmi.describe().c_str());
+    CommandResult reset = podman({"system", "reset", "--force"}, 60s);
+    if (!reset.ok())
+        std::fprintf(stderr, "cleanup: %s\n", reset.describe().c_str());
+    for (pid_t pid : processesMentioning(e.dir)) {
+        std::fprintf(stderr, "cleanup: killing leftover process %d\n", static_cast<int>(pid));
+        ::kill(pid, SIGKILL);
+    }
+    reapOrphans();
+    // removeTree unmounts anything left mounted below the dir (overlay layers, shm) first.
+    removeTree(e.dir);
+    for (const fs::path &p : e.newGlobals) {
+        std::error_code ec;
+        if (fs::is_directory(fs::symlink_status(p, ec)))
+            ::rmdir(p.c_str()); // only when empty: someone else may use it by now
+        else
+            fs::remove(p, ec);
+    }
+    for (const char *name :
+         {"CONTAINERS_CONF", "CONTAINERS_STORAGE_CONF", "CONTAINERS_REGISTRIES_CONF", "TMPDIR",
+          "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"})
+        ::unsetenv(name);
+}
+
+/// SIGTERM/SIGINT/SIGHUP (e.g. meson's timeout) during a podman command: clean up and exit.
+void terminate(int sig)
+{
+    std::fprintf(stderr, "podman_test: got signal %d, cleaning up\n", sig);
+    cleanup(true);
+    ::_exit(128 + sig);
+}
+
+void skip(const std::string &why)
+{
+    std::fprintf(stderr, "skipping: %s\n", why.c_str());
+    std::fflush(stderr);
+    std::exit(77);
+}
+
+/// Global fixture: one private podman setup and image for the whole run.
+struct PodmanRun {
+    PodmanRun()
+    {
+        PodmanEnv &e = env();
+        // meson reports exit status 77 as a skipped test.
+        e.podman = envOr("HUSK_PODMAN", findProgram("podman"));
+        if (e.podman.empty() || ::access(e.podman.c_str(), X_OK) != 0)
+            skip("podman is not installed (apt-get install podman)");
+        if (::geteuid() != 0)
+            skip("the podman e2e test needs root");
+        e.runtime = runtimePath();
+        if (::access(e.runtime.c_str(), X_OK) != 0)
+            skip(e.runtime + " is not an executable (" + std::strerror(errno) +
+                 "); set HUSK_RUNTIME");
+        std::string busybox = envOr("HUSK_BUSYBOX", "/bin/busybox");
+        if (::access(busybox.c_str(), X_OK) != 0)
+            skip(busybox + " is missing (install busybox-static)");
+
+        std::error_code ec;
+        for (const fs::path &p : kGlobalSideEffects)
+            if (!fs::exists(fs::symlink_status(p, ec)))
+                e.newGlobals.push_back(p);
+
+        std::string pattern = "/tmp/husk-podman-" + std::to_string(::getpid()) + "-XXXXXX";
+        std::vector<char> buf(pattern.begin(), pattern.end());
+        buf.push_back('\0');
+        if (::mkdtemp(buf.data()) == nullptr) {
+            e.setupError = "mkdtemp " + pattern + ": " + std::strerror(errno);
+            return;
+        }
+        e.dir = buf.data();
+        installTerminationHandler(terminate);
+
+        BOOST_TEST_MESSAGE("podman: " << e.podman << ", runtime: " << e.runtime
+                                      << ", dir: " << e.dir);
+        if (inPrivateNetns()) {
+            // Only in our own network namespace: never touch the host's links.
+            runCommand({"ip", "link", "set", "lo", "up"}, {.timeout = 10s});
+        } else {
+            BOOST_TEST_MESSAGE("warning: not in a private network namespace; run under "
+                               "`unshare --net` (containers use --network none anyway)");
+        }
+
+        if (!writeConfigs(e.dir, e.runtime, e.setupError))
+            return;
+        CommandResult version = podman({"--version"}, 30s);
+        if (!version.ok()) {
+            e.setupError = "podman --version failed: " + version.describe();
+            return;
+        }
+        BOOST_TEST_MESSAGE(trim(version.out));
+        if (!buildRootfsTar(e.dir, e.setupError))
+            return;
+        e.image = "localhost/husk-e2e-" + std::to_string(::getpid()) + ":latest";
+        CommandResult import = podman({"import", "--quiet", "--change", "CMD [\"/bin/sh\"]",
+                                       "--change", "ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                                       (e.dir / "rootfs.tar").string(), e.image});
+        if (!import.ok()) {
+            e.setupError = "podman import failed: " + import.describe();
+            return;
+        }
+        fs::remove(e.dir / "rootfs.tar", ec);
+        e.ready = true;
+    }
+
+    ~PodmanRun() { cleanup(); }
+};
+
+/// What `podman --runtime R run --rm --cidfile F IMAGE cmd...` did, and the container's id.
+struct RunResult {
+    CommandResult result;
+    std::string id;
+};
+
+/// Per-test fixture: requires the setup to have worked.
+struct PodmanCase {
+    PodmanCase()
+    {
+        BOOST_REQUIRE_MESSAGE(env().ready, "podman setup failed: " << env().setupError);
+    }
+
+    /// Runs cmd in a fresh --rm container with the runtime under test, then checks that
+    /// neither podman nor the runtime kept the container.
+    RunResult run(const std::vector<std::string> &cmd)
+    {
+        static int serial = 0;
+        fs::path cidfile = env().dir / ("cid-" + std::to_string(++serial));
+        std::vector<std::string> args = {"--runtime", env().runtime,    "run",      "--rm",
+                                         "--cidfile", cidfile.string(), env().image};
+        args.insert(args.end(), cmd.begin(), cmd.end());
+        RunResult r{podman(args), trim(readFile(cidfile))};
+        BOOST_TEST_MESSAGE(r.result.describe());
+        BOOST_TEST(!r.result.timedOut, "podman timed out: " << r.result.describe());
+
+        CommandResult ps = podman({"ps", "--all", "--quiet", "--no-trunc"}, 60s);
+        BOOST_TEST(ps.ok(), ps.describe());
+        BOOST_TEST(trim(ps.out).empty(), "run --rm left containers behind: " << ps.out);
+        if (!r.id.empty()) {
+            // podman never passes --root, so the runtime's default root holds its state.
+            CommandResult state = runCommand({env().runtime, "state", r.id}, {.timeout = 30s});
+            BOOST_TEST(state.failed(),
+                       "the runtime still has state for " << r.id << ": " << state.describe());
+        }
+        return r;
+    }
+};
+
+} // namespace
+
+BOOST_TEST_GLOBAL_FIXTURE(PodmanRun);
+
+BOOST_AUTO_TEST_SUITE(podman_e2e)
+
+BOOST_FIXTURE_TEST_CASE(echo_hi, PodmanCase)
+{
+    RunResult r = run({"echo", "hi"});
+    BOOST_TEST(r.result.exitCode == 0, r.result.describe());
+    BOOST_TEST(r.result.out == "hi\n", r.result.describe());
+}
+
+BOOST_FIXTURE_TEST_CASE(exit_code_passes_through, PodmanCase)
+{
+    RunResult r = run({"sh", "-c", "exit 3"});
+    BOOST_TEST(r.result.exitCode == 3, r.result.describe());
+}
+
+BOOST_FIXTURE_TEST_CASE(hostname_is_the_short_id, PodmanCase)
+{
+    RunResult r = run({"hostname"});
+    BOOST_REQUIRE_MESSAGE(r.result.exitCode == 0, r.result.describe());
+    std::string name = trim(r.result.out);
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    BOOST_TEST(!name.empty(), r.result.describe());
+    BOOST_TEST(name != std::string(host), "the container has the host's hostname " << host);
+    BOOST_REQUIRE_MESSAGE(r.id.size() >= 12, "no container id in the cidfile");
+    BOOST_TEST(name == r.id.substr(0, 12), "hostname " << name << ", container id " << r.id);
+}
+
+BOOST_FIXTURE_TEST_CASE(missing_command_is_127, PodmanCase)
+{
+    RunResult r = run({"nonexistent-cmd"});
+    BOOST_TEST(r.result.exitCode == 127, r.result.describe());
+    BOOST_TEST(r.result.err.find("executable file not found") != std::string::npos,
+               r.result.describe());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
