@@ -16,8 +16,6 @@ Result<void> checkResources(const spec::Resources &r)
         return notYet(f + "memory");
     if (r.cpu)
         return notYet(f + "cpu");
-    if (r.pidsLimit)
-        return notYet(f + "pids");
     if (r.blockIo)
         return notYet(f + "blockIO");
     if (!r.hugepageLimits.empty())

@@ -41,7 +41,7 @@ count_boost() {
 run_boost() { # name, then the command
     local name=$1
     shift
-    local log=$logdir/$name.log
+    local log=$logdir/${name//\//_}.log
     "$@" --report_level=short >"$log" 2>&1
     count_boost "$name" "$log" $?
 }

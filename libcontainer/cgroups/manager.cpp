@@ -172,6 +172,14 @@ Result<void> CgroupManager::apply(const spec::Resources &resources)
         // cgroup v2 has no devices files: rules need an eBPF program (the cgroups issue).
         return fail("linux.resources.devices: not supported yet on cgroup v2");
     }
+    if (resources.pidsLimit) {
+        // podman sends a pids limit by default. "max" (or 0 / a negative value) means none.
+        std::string value = *resources.pidsLimit > 0 ? std::to_string(*resources.pidsLimit) : "max";
+        auto it = record_.paths.find("pids");
+        if (it == record_.paths.end())
+            return fail("linux.resources.pids: not supported yet on cgroup v2");
+        HUSK_TRY_CTX(writeExisting(it->second + "/pids.max", value), "linux.resources.pids");
+    }
     return {};
 }
 

@@ -17,9 +17,8 @@
 // containers.conf notes: `runtime_supports_json` names the runtime (by the basename podman
 // derives from --runtime) so conmon passes `--log-format=json --log FILE` and podman reports the
 // runtime's own error text; `default_ulimits` stays within this machine's hard limits (podman's
-// default nofile=1048576 makes every runtime fail setrlimit); `pids_limit = 0` because with
-// podman's default (2048) the config carries linux.resources.pids, which husk does not support
-// yet ("linux.resources.pids: not supported yet").
+// default nofile=1048576 makes every runtime fail setrlimit). podman's default pids_limit (2048)
+// is kept, so every run also exercises linux.resources.pids.
 //
 // Skips (exit 77) when podman is not installed, when not root, or when the runtime or busybox
 // is missing. Cleans up (podman rm -af, rmi -af, system reset -f, leftover processes, the temp
@@ -160,48 +159,45 @@ bool writeConfigs(const fs::path &dir, const std::string &runtime, std::string &
     std::string name = fs::path(runtime).filename().string();
     for (const char *sub : {"storage", "run", "tmp", "net", "imgtmp"})
         fs::create_directories(dir / sub);
-    std::string containers =
-        "# written by husk's e2e podman test\n"
-        "[containers]\n"
-        "default_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n"
-        "# podman's default 2048 sends linux.resources.pids, which husk does not support yet\n"
-        "pids_limit = 0\n"
-        "netns = \"none\"\n"
-        "\n"
-        "[network]\n"
-        "network_backend = \"netavark\"\n"
-        "network_config_dir = " +
-        toml((dir / "net").string()) +
-        "\n"
-        "\n"
-        "[engine]\n"
-        "cgroup_manager = \"cgroupfs\"\n"
-        "events_logger = \"file\"\n"
-        "events_logfile_path = " +
-        toml((dir / "events.log").string()) +
-        "\n"
-        "lock_type = \"file\"\n"
-        "tmp_dir = " +
-        toml((dir / "tmp").string()) +
-        "\n"
-        "image_copy_tmp_dir = " +
-        toml((dir / "imgtmp").string()) +
-        "\n"
-        "static_dir = " +
-        toml((dir / "storage/libpod").string()) +
-        "\n"
-        "volume_path = " +
-        toml((dir / "storage/volumes").string()) +
-        "\n"
-        "runtime = " +
-        toml(name) +
-        "\n"
-        "runtime_supports_json = [" +
-        toml(name) +
-        "]\n"
-        "\n"
-        "[engine.runtimes]\n" +
-        toml(name) + " = [" + toml(runtime) + "]\n";
+    std::string containers = "# written by husk's e2e podman test\n"
+                             "[containers]\n"
+                             "default_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n"
+                             "netns = \"none\"\n"
+                             "\n"
+                             "[network]\n"
+                             "network_backend = \"netavark\"\n"
+                             "network_config_dir = " +
+                             toml((dir / "net").string()) +
+                             "\n"
+                             "\n"
+                             "[engine]\n"
+                             "cgroup_manager = \"cgroupfs\"\n"
+                             "events_logger = \"file\"\n"
+                             "events_logfile_path = " +
+                             toml((dir / "events.log").string()) +
+                             "\n"
+                             "lock_type = \"file\"\n"
+                             "tmp_dir = " +
+                             toml((dir / "tmp").string()) +
+                             "\n"
+                             "image_copy_tmp_dir = " +
+                             toml((dir / "imgtmp").string()) +
+                             "\n"
+                             "static_dir = " +
+                             toml((dir / "storage/libpod").string()) +
+                             "\n"
+                             "volume_path = " +
+                             toml((dir / "storage/volumes").string()) +
+                             "\n"
+                             "runtime = " +
+                             toml(name) +
+                             "\n"
+                             "runtime_supports_json = [" +
+                             toml(name) +
+                             "]\n"
+                             "\n"
+                             "[engine.runtimes]\n" +
+                             toml(name) + " = [" + toml(runtime) + "]\n";
     std::string storage = "[storage]\n"
                           "driver = \"overlay\"\n"
                           "runroot = " +

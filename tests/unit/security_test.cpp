@@ -475,8 +475,10 @@ BOOST_AUTO_TEST_CASE(resources)
                "linux.resources.memory: not supported yet");
     BOOST_TEST(res([](spec::Resources &r) { r.cpu = spec::Cpu{}; }) ==
                "linux.resources.cpu: not supported yet");
-    BOOST_TEST(res([](spec::Resources &r) { r.pidsLimit = 100; }) ==
-               "linux.resources.pids: not supported yet");
+    // pids limits are applied (podman sends one by default).
+    spec::Config withPids = configFromText(kPlain);
+    withPids.linux->resources->pidsLimit = 100;
+    BOOST_TEST(checkSupported(withPids).has_value());
     BOOST_TEST(res([](spec::Resources &r) { r.blockIo = spec::BlockIo{}; }) ==
                "linux.resources.blockIO: not supported yet");
     BOOST_TEST(res([](spec::Resources &r) {
