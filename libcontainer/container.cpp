@@ -20,6 +20,8 @@
 #include "libcontainer/id.h"
 #include "libcontainer/init_builder.h"
 #include "libcontainer/proc.h"
+#include "libcontainer/process_attrs.h"
+#include "libcontainer/seccomp_notify.h"
 #include "libcontainer/process/spawn.h"
 #include "libcontainer/state_store.h"
 #include "libcontainer/support.h"
@@ -222,6 +224,7 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     std::string bundle = HUSK_TRY(absolutePath(o.bundle));
     spec::Config config = HUSK_TRY(spec::loadConfig(bundle));
     HUSK_TRY(spec::validate(config));
+    HUSK_TRY(checkHostFeatures(config));
     HUSK_TRY(checkSupported(config));
     std::string rootfs = config.root.path;
     if (rootfs.empty() || rootfs[0] != '/')
@@ -324,6 +327,19 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
             return fail(msg.text, msg.value);
         if (msg.type == process::SyncMsg::ConsoleFd) {
             HUSK_TRY_CTX(sendConsoleFd(console.get(), msg.fd.get()), "--console-socket");
+            continue;
+        }
+        if (msg.type == process::SyncMsg::SeccompFd) {
+            const spec::Seccomp &sc = *config.linux->seccomp;
+            spec::State st = plan.hookState;
+            st.status = "creating";
+            HUSK_TRY_CTX(
+                sendToSeccompAgent(sc.listenerPath,
+                                   containerProcessState(st, init.pid, sc.listenerMetadata),
+                                   msg.fd.get()),
+                "linux.seccomp.listenerPath");
+            msg.fd.reset();
+            HUSK_TRY(parentEnd.send(process::SyncMsg::SeccompFdAck));
             continue;
         }
         if (msg.type == process::SyncMsg::CreateHooks) {

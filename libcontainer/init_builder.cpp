@@ -5,6 +5,8 @@
 
 #include "common/log.h"
 #include "libcontainer/capabilities.h"
+#include "libcontainer/landlock.h"
+#include "libcontainer/process_attrs.h"
 #include "libcontainer/seccomp_filter.h"
 #include "libcontainer/rootfs/mount_plan.h"
 #include "spec/validate.h"
@@ -131,6 +133,19 @@ Result<process::InitPlan> buildInitPlan(const spec::Config &config, const Namesp
         plan.sysctl = config.linux->sysctl;
     if (config.linux && config.linux->seccomp)
         plan.seccomp = HUSK_TRY(compileSeccomp(*config.linux->seccomp));
+    plan.attrs = HUSK_TRY(planProcessAttrs(p, config.linux ? &*config.linux : nullptr));
+    if (plan.attrs.scheduler && schedulerForbidsFork(*plan.attrs.scheduler) && config.hooks &&
+        !config.hooks->startContainer.empty())
+        return fail("process.scheduler: a SCHED_DEADLINE process cannot fork, so "
+                    "hooks.startContainer cannot run after it is set");
+    if (auto landlock = HUSK_TRY(landlockFromConfig(config.raw))) {
+        LandlockPlan fitted = HUSK_TRY(fitToAbi(*landlock, landlockAbi()));
+        for (const std::string &right : fitted.droppedRights)
+            log::debug("landlock: the kernel lacks \"" + right + "\"; dropped (best effort)");
+        plan.landlock = std::move(fitted);
+        // landlock_restrict_self needs no_new_privs once capabilities are dropped.
+        plan.noNewPrivileges = true;
+    }
 
     rootfs::RootfsPlan &r = plan.rootfs;
     r.rootfs = in.rootfs;

@@ -1,4 +1,5 @@
 #include "libcontainer/seccomp_filter.h"
+#include "libcontainer/seccomp_notify.h"
 
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -111,8 +112,7 @@ Result<SeccompProgram> compileSeccomp(const spec::Seccomp &s)
     auto def = seccompAction(s.defaultAction, s.defaultErrnoRet);
     if (!def)
         return fail(f + "defaultAction: unknown action \"" + s.defaultAction + "\"");
-    if (*def == SCMP_ACT_NOTIFY || !s.listenerPath.empty())
-        return fail(f + "listenerPath: SCMP_ACT_NOTIFY: not supported yet");
+    HUSK_TRY(validateSeccompNotify(s));
     SeccompCtx ctx(seccomp_init(*def));
     if (!ctx)
         return fail(f + "defaultAction: libseccomp refused the default action");
@@ -128,6 +128,7 @@ Result<SeccompProgram> compileSeccomp(const spec::Seccomp &s)
             return fail(f + "architectures[" + std::to_string(i) + "]: add", -r);
     }
     SeccompProgram prog;
+    prog.listener = seccompUsesNotify(s);
     for (size_t i = 0; i < s.flags.size(); ++i) {
         auto flag = filterFlag(s.flags[i]);
         if (!flag)
@@ -141,8 +142,6 @@ Result<SeccompProgram> compileSeccomp(const spec::Seccomp &s)
         auto action = seccompAction(sc.action, sc.errnoRet);
         if (!action)
             return fail(field + ".action: unknown action \"" + sc.action + "\"");
-        if (*action == SCMP_ACT_NOTIFY)
-            return fail(field + ".action: SCMP_ACT_NOTIFY: not supported yet");
         std::vector<scmp_arg_cmp> args;
         std::set<uint32_t> indexes;
         bool repeated = false;

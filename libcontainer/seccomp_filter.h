@@ -16,6 +16,7 @@ namespace husk {
 struct SeccompProgram {
     std::vector<sock_filter> instructions;
     unsigned int flags = 0;
+    bool listener = false; // SCMP_ACT_NOTIFY rules: load with a listener for the agent
 };
 
 /// The action value of a spec action name ("SCMP_ACT_ERRNO") with its errno; nullopt if unknown.

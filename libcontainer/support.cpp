@@ -37,16 +37,6 @@ Result<void> checkSupported(const spec::Config &c)
         const spec::Process &p = *c.process;
         if (p.commandLine)
             return fail("process.commandLine: only valid on Windows");
-        if (p.apparmorProfile && !p.apparmorProfile->empty())
-            return notYet("process.apparmorProfile");
-        if (p.selinuxLabel && !p.selinuxLabel->empty())
-            return notYet("process.selinuxLabel");
-        if (p.scheduler)
-            return notYet("process.scheduler");
-        if (p.ioPriority)
-            return notYet("process.ioPriority");
-        if (p.execCpuAffinity)
-            return notYet("process.execCPUAffinity");
     }
     for (size_t i = 0; i < c.mounts.size(); ++i) {
         const spec::Mount &m = c.mounts[i];
@@ -65,14 +55,8 @@ Result<void> checkSupported(const spec::Config &c)
         return notYet("linux.mountLabel");
     if (l.intelRdt)
         return notYet("linux.intelRdt");
-    if (l.personality)
-        return notYet("linux.personality");
-    if (l.memoryPolicy)
-        return notYet("linux.memoryPolicy");
     if (!l.netDevices.empty())
         return notYet("linux.netDevices");
-    if (l.landlock)
-        return notYet("linux.landlock");
     return {};
 }
 

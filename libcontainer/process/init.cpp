@@ -22,6 +22,7 @@
 #include "common/file.h"
 #include "common/log.h"
 #include "libcontainer/hooks.h"
+#include "libcontainer/seccomp_notify.h"
 
 namespace husk::process {
 
@@ -184,6 +185,20 @@ Result<UniqueFd> openExecFifo(const InitPlan &plan)
     return UniqueFd(fd);
 }
 
+// Loads the seccomp filter. With SCMP_ACT_NOTIFY rules the listener fd goes to the parent right
+// away (only sendmsg runs in between, and validateSeccompNotify keeps sendmsg from being
+// notified), which hands it to the agent at listenerPath.
+Result<void> loadFilter(const InitPlan &plan, SyncSocket &sock)
+{
+    if (!plan.seccomp->listener)
+        return loadSeccomp(*plan.seccomp);
+    UniqueFd notifyFd = HUSK_TRY(loadSeccompWithListener(*plan.seccomp));
+    HUSK_TRY(sock.send(SyncMsg::SeccompFd, 0, {}, notifyFd.get()));
+    notifyFd.reset();
+    HUSK_TRY(sock.expect(SyncMsg::SeccompFdAck));
+    return {};
+}
+
 // The state hooks get on stdin, as the init knows it.
 std::string hookStateJson(const InitPlan &plan, const char *status, pid_t pid)
 {
@@ -198,6 +213,8 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
 {
     SyncPacket go = HUSK_TRY(sock.expect(SyncMsg::Go));
     hostPid = go.value;
+    // After the cgroup join: joining a cpuset resets the affinity.
+    HUSK_TRY(applyInitialAffinity(plan.attrs));
     // A foreground `run` blocks the signals it forwards; the container must not inherit that.
     sigset_t none;
     sigemptyset(&none);
@@ -271,14 +288,16 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
     const bool keepsSysAdmin =
         plan.caps && (plan.caps->effective & (uint64_t{1} << CAP_SYS_ADMIN)) && plan.uid == 0;
     const bool loadEarly = plan.seccomp && !plan.noNewPrivileges && !keepsSysAdmin;
+    // Still privileged and unfiltered here; LSM exec labels take effect at execve.
+    HUSK_TRY(applyProcessAttrs(plan.attrs));
     if (loadEarly)
-        HUSK_TRY(loadSeccomp(*plan.seccomp));
+        HUSK_TRY(loadFilter(plan, sock));
     HUSK_TRY(switchUser(plan));
     if (plan.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return failErrno("process.noNewPrivileges");
     ::umask(plan.umask.value_or(022));
     if (plan.seccomp && !loadEarly)
-        HUSK_TRY(loadSeccomp(*plan.seccomp));
+        HUSK_TRY(loadFilter(plan, sock));
     return {};
 }
 
@@ -373,6 +392,15 @@ void runInit(const InitPlan &plan, SyncSocket &sock)
             ::_exit(1);
         }
     }
+    // Landlock comes last: the ruleset would refuse the reopened exec fifo (a host path).
+    if (plan.landlock) {
+        if (auto r = applyLandlock(*plan.landlock); !r) {
+            std::string msg = "1" + r.error().what();
+            ssize_t w = ::write(fifo->get(), msg.data(), msg.size());
+            (void)w;
+            ::_exit(1);
+        }
+    }
     if (::write(fifo->get(), "0", 1) != 1)
         ::_exit(1);
     fifo->reset();
@@ -392,6 +420,12 @@ void runInit(const InitPlan &plan, SyncSocket &sock)
         int flags = ::fcntl(fd, F_GETFD);
         if (flags >= 0)
             ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+    }
+    if (auto r = applyFinalAffinity(plan.attrs); !r) {
+        std::string msg = "husk: " + r.error().what() + "\n";
+        ssize_t w = ::write(STDERR_FILENO, msg.data(), msg.size());
+        (void)w;
+        ::_exit(1);
     }
     ::execve(exePath.c_str(), argv.data(), envp.data());
     // After start nobody waits on the sync socket: say it on stderr, as runc does.

@@ -14,6 +14,8 @@
 #include "libcontainer/capabilities.h"
 #include "libcontainer/process/sync.h"
 #include "libcontainer/rootfs/rootfs.h"
+#include "libcontainer/landlock.h"
+#include "libcontainer/process_attrs.h"
 #include "libcontainer/seccomp_filter.h"
 #include "spec/config.h"
 #include "spec/state.h"
@@ -42,6 +44,8 @@ struct InitPlan {
     int lastCap = 0;
     bool noNewPrivileges = false;
     std::optional<SeccompProgram> seccomp;
+    ProcessAttrsPlan attrs;               // scheduler, ioprio, affinity, personality, mempolicy
+    std::optional<LandlockPlan> landlock; // fitted to the kernel's ABI by the parent
     std::optional<int> oomScoreAdj;
     bool terminal = false;
     std::optional<spec::ConsoleSize> consoleSize;

@@ -40,6 +40,10 @@ const char *syncMsgName(SyncMsg m)
         return "CreateHooks";
     case SyncMsg::CreateHooksDone:
         return "CreateHooksDone";
+    case SyncMsg::SeccompFd:
+        return "SeccompFd";
+    case SyncMsg::SeccompFdAck:
+        return "SeccompFdAck";
     }
     return "unknown";
 }
@@ -58,7 +62,8 @@ Result<void> SyncSocket::send(SyncMsg type, int32_t value, std::string_view text
     Header h{static_cast<uint32_t>(type), value};
     std::memcpy(buf, &h, sizeof h);
     size_t len = std::min(text.size(), kMaxText);
-    std::memcpy(buf + sizeof h, text.data(), len);
+    if (len > 0) // an empty string_view may have a null data(): memcpy must not see it
+        std::memcpy(buf + sizeof h, text.data(), len);
     if (auto r = sendWithFd(fd_.get(), std::string_view(buf, sizeof h + len), passFd); !r)
         return wrap(r.error(), std::string("send ") + syncMsgName(type));
     return {};

@@ -10,6 +10,9 @@
 //   init -> parent          CreateHooks      mounts and devices are done, pivot_root is next:
 //                                            the parent runs prestart and createRuntime hooks
 //   parent -> init          CreateHooksDone  (only when the config has such hooks).
+//   init -> parent          SeccompFd(fd)    right after a filter with SCMP_ACT_NOTIFY rules is
+//   parent -> init          SeccompFdAck     loaded; acknowledged once the seccomp agent at
+//                                            linux.seccomp.listenerPath has the fd.
 //   init -> parent          ConsoleFd(fd)    the pty master, when process.terminal is true; the
 //                                            parent forwards it to --console-socket.
 //   init -> parent          Ready            everything is set up; the init is about to block
@@ -38,6 +41,8 @@ enum class SyncMsg : uint32_t {
     Error,
     CreateHooks,
     CreateHooksDone,
+    SeccompFd,
+    SeccompFdAck,
 };
 
 /// The name of a message, for errors.
