@@ -111,7 +111,11 @@ Result<StateStore> StateStore::open(const std::string &root)
 {
     if (root.empty() || root[0] != '/')
         return fail("--root must be an absolute path, got \"" + root + "\"");
-    // mkdir -p, each component 0700 (state may hold the config, which can carry secrets).
+    // Every command opens the root: try that first, so only the very first create pays for
+    // mkdir -p (each component 0700: state may hold the config, which can carry secrets).
+    int existing = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (existing >= 0)
+        return StateStore(UniqueFd(existing), root);
     for (size_t pos = 1; pos <= root.size(); ++pos) {
         if (pos != root.size() && root[pos] != '/')
             continue;
