@@ -24,7 +24,9 @@
 #include "libcontainer/seccomp_notify.h"
 #include "libcontainer/process/spawn.h"
 #include "libcontainer/state_store.h"
+#include "libcontainer/net_devices.h"
 #include "libcontainer/support.h"
+#include "libcontainer/userns.h"
 #include "spec/parse.h"
 #include "spec/validate.h"
 
@@ -101,15 +103,6 @@ std::pair<uid_t, gid_t> hostRoot(const spec::Config &c)
     return {u, g};
 }
 
-std::string idMapText(const std::vector<spec::IdMapping> &maps)
-{
-    std::string t;
-    for (const spec::IdMapping &m : maps)
-        t += std::to_string(m.containerId) + " " + std::to_string(m.hostId) + " " +
-             std::to_string(m.size) + "\n";
-    return t;
-}
-
 Result<void> writePidFile(const std::string &path, pid_t pid)
 {
     std::string abs = HUSK_TRY(absolutePath(path));
@@ -139,6 +132,24 @@ std::optional<spec::Hooks> recordedHooks(const StateRecord &rec)
         return std::nullopt;
     }
     return config->hooks;
+}
+
+// linux.netDevices of the recorded config: host name -> device.
+std::map<std::string, spec::NetDevice> recordedNetDevices(const StateRecord &rec)
+{
+    std::map<std::string, spec::NetDevice> out;
+    if (!rec.config.is_object() || !rec.config.contains("linux"))
+        return out;
+    const nlohmann::json &lx = rec.config["linux"];
+    if (!lx.is_object() || !lx.contains("netDevices") || !lx["netDevices"].is_object())
+        return out;
+    for (const auto &[host, value] : lx["netDevices"].items()) {
+        spec::NetDevice d;
+        if (value.is_object() && value.contains("name") && value["name"].is_string())
+            d.name = value["name"].get<std::string>();
+        out.emplace(host, d);
+    }
+    return out;
 }
 
 std::string hookStateJson(const StateRecord &rec, const char *status, pid_t pid)
@@ -177,6 +188,9 @@ public:
     {
         if (done_)
             return;
+        if (netDevices_)
+            if (auto r = detachNetDevices(*netDevices_, netnsHold_); !r)
+                log::warn("cleanup: " + r.error().what());
         if (pidfd_ >= 0) {
             (void)pidfdSignal(pidfd_, SIGKILL);
             pidfdWaitExit(pidfd_, 5000);
@@ -197,9 +211,16 @@ public:
         pidfd_ = pidfd;
         reap_ = reap;
     }
+    void netDevices(const std::map<std::string, spec::NetDevice> *devices, std::string hold)
+    {
+        netDevices_ = devices;
+        netnsHold_ = std::move(hold);
+    }
     void commit() { done_ = true; }
 
 private:
+    const std::map<std::string, spec::NetDevice> *netDevices_ = nullptr;
+    std::string netnsHold_;
     StateStore &store_;
     std::string id_;
     bool dirMade_ = false;
@@ -267,6 +288,7 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     undo.dirMade();
     HUSK_TRY(dir.lock());
 
+    bool rootlessNoCgroup = false;
     StateRecord rec;
     rec.id = o.id;
     rec.status = Status::Creating;
@@ -277,12 +299,25 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     rec.annotations = config.annotations;
     rec.config = config.raw;
     undo.cgroups(&cg);
-    HUSK_TRY(cg.create());
+    if (auto made = cg.create(); !made) {
+        // Unprivileged (`husk spec --rootless`): without a delegated cgroup the container
+        // runs in the caller's, as runc's rootless mode does.
+        int code = made.error().code();
+        if (::geteuid() == 0 || (code != EACCES && code != EPERM && code != EROFS))
+            return std::unexpected(made.error());
+        log::warn("cgroups: " + made.error().what() +
+                  "; not delegated to this user, so the container runs without a cgroup of "
+                  "its own and linux.resources are not applied");
+        (void)cg.destroy();
+        cg = cgroups::CgroupManager(CgroupRecord{});
+        plan.rootfs.cgroupDirs.clear();
+        rootlessNoCgroup = true;
+    }
     rec.cgroup = cg.record();
     // Saved before anything runs, so a husk killed from here on leaves a record that
     // `delete --force` can clean from.
     HUSK_TRY(dir.save(rec));
-    if (config.linux && config.linux->resources)
+    if (config.linux && config.linux->resources && !rootlessNoCgroup)
         HUSK_TRY(cg.apply(*config.linux->resources));
 
     HUSK_TRY(dir.makeExecFifo());
@@ -303,17 +338,20 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     UniqueFd initDirFd(initDir);
     plan.stateDirFd = initDirFd.get();
 
+    // Held until the init has attached them (it reports Ready after the rootfs is done).
+    std::vector<UniqueFd> idmapped = HUSK_TRY(rootfs::prepareIdmappedMounts(plan.rootfs));
     auto [parentEnd, childEnd] = HUSK_TRY(process::SyncSocket::pair());
     const spec::Linux *lx = config.linux ? &*config.linux : nullptr;
     auto beforeGo = [&](pid_t pid) -> Result<void> {
         if (namespaces.newUser && lx) {
-            std::string base = "/proc/" + std::to_string(pid);
-            HUSK_TRY_CTX(writeExisting(base + "/uid_map", idMapText(lx->uidMappings)),
-                         "linux.uidMappings");
-            HUSK_TRY_CTX(writeExisting(base + "/gid_map", idMapText(lx->gidMappings)),
-                         "linux.gidMappings");
+            HUSK_TRY_CTX(writeIdMaps(pid, lx->uidMappings, lx->gidMappings), "linux.uidMappings");
         }
-        return cg.addProcess(pid);
+        HUSK_TRY(cg.addProcess(pid));
+        if (lx && !lx->netDevices.empty()) {
+            undo.netDevices(&lx->netDevices, dir.path() + "/" + kNetnsHoldName);
+            HUSK_TRY(attachNetDevices(lx->netDevices, pid, dir.path() + "/" + kNetnsHoldName));
+        }
+        return {};
     };
     static const std::map<std::string, spec::TimeOffset> kNoOffsets;
     process::SpawnedInit init =
@@ -483,6 +521,8 @@ Result<void> deleteContainer(const GlobalOptions &g, const std::string &id, bool
                 return fail("container init did not exit after SIGKILL");
         }
     }
+    if (auto devices = recordedNetDevices(rec); !devices.empty())
+        HUSK_TRY(detachNetDevices(devices, dir.path() + "/" + kNetnsHoldName));
     cgroups::CgroupManager cg(rec.cgroup);
     HUSK_TRY(cg.destroy());
     if (auto hooks = recordedHooks(rec); hooks && !hooks->poststop.empty())

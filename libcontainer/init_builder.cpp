@@ -122,6 +122,7 @@ Result<process::InitPlan> buildInitPlan(const spec::Config &config, const Namesp
     plan.setHostname = !config.hostname.empty();
     plan.setDomainname = !config.domainname.empty();
     plan.newUser = ns.newUser;
+    plan.inUserNs = hasNamespace(config, spec::NamespaceType::User);
     plan.newNet = ns.newNet;
     plan.unshareCgroup = ns.unshareCgroup;
     plan.mountNs = hasNamespace(config, spec::NamespaceType::Mount);
@@ -156,6 +157,16 @@ Result<process::InitPlan> buildInitPlan(const spec::Config &config, const Namesp
     r.noPivot = in.noPivot;
     r.mounts = HUSK_TRY(rootfs::planMounts(config, in.bundle));
     r.setupDev = rootfs::needsDevSetup(r.mounts);
+    if (config.linux && !config.linux->mountLabel.empty()) {
+        // The SELinux context of the filesystems husk mounts fresh; binds keep their own.
+        for (rootfs::PlannedMount &m : r.mounts) {
+            if (m.type != "tmpfs" && m.type != "devpts" && m.type != "mqueue")
+                continue;
+            if (!m.options.data.empty())
+                m.options.data += ',';
+            m.options.data += "context=\"" + config.linux->mountLabel + "\"";
+        }
+    }
     if (config.linux) {
         r.devices = config.linux->devices;
         r.maskedPaths = config.linux->maskedPaths;

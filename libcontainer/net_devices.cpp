@@ -1,6 +1,8 @@
 #include "libcontainer/net_devices.h"
 
 #include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
 #include <net/if.h>
 
 #include <cerrno>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "common/file.h"
+#include "common/unique_fd.h"
 #include "netlink/link.h"
 #include "netlink/socket.h"
 #include "spec/json_reader.h"
@@ -142,6 +145,67 @@ Result<void> returnNetDevices(const std::map<std::string, spec::NetDevice> &devi
     if (first)
         return std::unexpected(std::move(*first));
     return {};
+}
+
+namespace {
+
+// Unmounts and removes a namespace hold; quiet when it is already gone.
+void releaseHold(const std::string &holdPath)
+{
+    ::umount2(holdPath.c_str(), MNT_DETACH);
+    ::unlink(holdPath.c_str());
+}
+
+} // namespace
+
+Result<void> attachNetDevices(const std::map<std::string, spec::NetDevice> &devices, pid_t pid,
+                              const std::string &holdPath)
+{
+    if (devices.empty())
+        return {};
+    std::string nsPath = "/proc/" + std::to_string(pid) + "/ns/net";
+    UniqueFd hold(::open(holdPath.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!hold)
+        return failErrno("linux.netDevices: create " + holdPath);
+    hold.reset();
+    if (::mount(nsPath.c_str(), holdPath.c_str(), nullptr, MS_BIND, nullptr) < 0) {
+        int e = errno;
+        ::unlink(holdPath.c_str());
+        errno = e;
+        return failErrno("linux.netDevices: hold the network namespace");
+    }
+    UniqueFd ns(::open(holdPath.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns) {
+        int e = errno;
+        releaseHold(holdPath);
+        errno = e;
+        return failErrno("linux.netDevices: open " + holdPath);
+    }
+    if (auto r = moveNetDevices(devices, ns.get()); !r) {
+        releaseHold(holdPath);
+        return r;
+    }
+    return {};
+}
+
+Result<void> detachNetDevices(const std::map<std::string, spec::NetDevice> &devices,
+                              const std::string &holdPath)
+{
+    UniqueFd ns(::open(holdPath.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns) {
+        if (errno == ENOENT)
+            return {};
+        return failErrno("linux.netDevices: open " + holdPath);
+    }
+    Result<void> result;
+    UniqueFd self(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+    if (!self)
+        result = failErrno("linux.netDevices: open /proc/self/ns/net");
+    else
+        result = returnNetDevices(devices, ns.get(), self.get());
+    ns.reset();
+    releaseHold(holdPath);
+    return result;
 }
 
 } // namespace husk

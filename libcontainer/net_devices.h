@@ -13,6 +13,8 @@
 // Moving a device clears its addresses and routes and sets it down; those are the caller's
 // business (issue 5's address and route operations).
 
+#include <sys/types.h>
+
 #include <map>
 #include <string>
 #include <string_view>
@@ -42,5 +44,15 @@ std::string containerDeviceName(const std::string &hostName, const spec::NetDevi
 /// taken stays in the container rather than be stranded half-renamed.
 [[nodiscard]] Result<void> returnNetDevices(const std::map<std::string, spec::NetDevice> &devices,
                                             int containerNetnsFd, int hostNetnsFd);
+
+/// At create: bind-mounts pid's network namespace onto holdPath (an nsfs hold, so the
+/// namespace outlives the init and the devices can be returned from a stopped container), then
+/// moves the devices into it. On failure nothing is left held or moved.
+[[nodiscard]] Result<void> attachNetDevices(const std::map<std::string, spec::NetDevice> &devices,
+                                            pid_t pid, const std::string &holdPath);
+/// At delete (and create's undo): moves the devices from the namespace held at holdPath back
+/// into the caller's, then releases the hold. Nothing to do when holdPath does not exist.
+[[nodiscard]] Result<void> detachNetDevices(const std::map<std::string, spec::NetDevice> &devices,
+                                            const std::string &holdPath);
 
 } // namespace husk

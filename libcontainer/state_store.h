@@ -20,6 +20,8 @@ namespace husk {
 
 /// The name of the exec fifo inside a container directory; it exists while status is created.
 constexpr const char *kExecFifoName = "exec.fifo";
+/// The bind mount holding a container's network namespace while it has linux.netDevices.
+constexpr const char *kNetnsHoldName = "netns";
 
 /// The cgroups a container lives in, and the directories husk itself created (the only ones
 /// delete removes).

@@ -1,5 +1,7 @@
 #include "libcontainer/support.h"
 
+#include "libcontainer/net_devices.h"
+
 namespace husk {
 
 namespace {
@@ -38,25 +40,15 @@ Result<void> checkSupported(const spec::Config &c)
         if (p.commandLine)
             return fail("process.commandLine: only valid on Windows");
     }
-    for (size_t i = 0; i < c.mounts.size(); ++i) {
-        const spec::Mount &m = c.mounts[i];
-        if (!m.uidMappings.empty() || !m.gidMappings.empty())
-            return notYet("mounts[" + std::to_string(i) + "].uidMappings");
-        for (const std::string &o : m.options)
-            if (o == "idmap" || o == "ridmap")
-                return notYet("mounts[" + std::to_string(i) + "].options \"" + o + "\"");
-    }
     if (!c.linux)
         return {};
     const spec::Linux &l = *c.linux;
     if (l.resources)
         HUSK_TRY(checkResources(*l.resources));
-    if (!l.mountLabel.empty())
-        return notYet("linux.mountLabel");
     if (l.intelRdt)
         return notYet("linux.intelRdt");
-    if (!l.netDevices.empty())
-        return notYet("linux.netDevices");
+    if (!l.netDevices.empty()) // spec::validate has checked for a network namespace
+        HUSK_TRY(validateNetDevices(l.netDevices));
     return {};
 }
 

@@ -1,5 +1,7 @@
 #include <seccomp.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "common/log.h"
@@ -55,8 +57,14 @@ int main(int argc, char **argv)
     app.require_subcommand(1);
     app.fallthrough();
     Context ctx;
+    // As runc: an unprivileged user keeps state under $XDG_RUNTIME_DIR, which is theirs.
+    if (::geteuid() != 0)
+        if (const char *xdg = std::getenv("XDG_RUNTIME_DIR"); xdg != nullptr && *xdg == '/')
+            ctx.global.root = std::string(xdg) + "/husk";
     app.set_version_flag("-v,--version", versionText());
-    app.add_option("--root", ctx.global.root, "root directory for storage of container state")
+    app.add_option("--root", ctx.global.root,
+                   "root directory for storage of container state ($XDG_RUNTIME_DIR/husk "
+                   "for an unprivileged user)")
         ->capture_default_str();
     app.add_option("--log", ctx.log, "log file path (default: stderr)");
     app.add_option("--log-format", ctx.logFormat, "log format: text or json")

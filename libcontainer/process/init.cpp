@@ -5,6 +5,7 @@
 #include <linux/close_range.h>
 #include <linux/capability.h>
 #include <linux/keyctl.h>
+#include <linux/openat2.h>
 #include <signal.h>
 #include <net/if.h>
 #include <sched.h>
@@ -17,10 +18,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 
 #include "common/file.h"
 #include "common/log.h"
+#include "libcontainer/exec_guard.h"
 #include "libcontainer/hooks.h"
 #include "libcontainer/seccomp_notify.h"
 
@@ -208,11 +211,36 @@ std::string hookStateJson(const InitPlan &plan, const char *status, pid_t pid)
     return spec::stateObject(s).dump();
 }
 
+// The cwd is resolved inside the container's root with magic links refused: the init still
+// holds a few host fds (sync socket, state directory, exec fifo), and a cwd of
+// /proc/self/fd/N would otherwise land in the host's state directory (CVE-2024-21626). The
+// result is then checked to be reachable from the root.
+Result<void> enterCwd(const std::string &cwd)
+{
+    open_how how{};
+    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = RESOLVE_NO_MAGICLINKS;
+    int fd = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, cwd.c_str(), &how, sizeof how));
+    if (fd < 0 && errno == ELOOP)
+        return fail("process.cwd: \"" + cwd + "\" goes through a /proc magic link; refused");
+    if (fd < 0)
+        return failErrno("process.cwd: " + cwd);
+    UniqueFd dir(fd);
+    if (::fchdir(dir.get()) < 0)
+        return failErrno("process.cwd: chdir " + cwd);
+    char buf[PATH_MAX];
+    if (::getcwd(buf, sizeof buf) == nullptr || buf[0] != '/')
+        return fail("process.cwd: \"" + cwd + "\" is outside the container's root");
+    return {};
+}
+
 Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
                    std::vector<std::string> &env, pid_t &hostPid)
 {
     SyncPacket go = HUSK_TRY(sock.expect(SyncMsg::Go));
     hostPid = go.value;
+    // Taken while /proc is still the host's: the container may have no /proc at all.
+    const struct stat runtimeId = HUSK_TRY(runtimeBinaryId());
     // After the cgroup join: joining a cpuset resets the affinity.
     HUSK_TRY(applyInitialAffinity(plan.attrs));
     // A foreground `run` blocks the signals it forwards; the container must not inherit that.
@@ -225,8 +253,9 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
         // Key quotas or a user namespace can refuse it; the container still runs (as runc).
         log::warn(std::string("join session keyring: ") + std::strerror(errno));
     }
-    if (plan.newUser) {
-        // The maps are written now: become the namespace's root before doing anything else.
+    if (plan.inUserNs) {
+        // Our ids are still the host's, unmapped in the namespace (new: its maps are written
+        // now; joined: setns kept them): become its root before doing anything else.
         if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
             return failErrno("become root in the user namespace (is uid/gid 0 mapped?)");
     }
@@ -278,10 +307,11 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
     env = finalEnv(plan);
     // The cwd is resolved after pivot_root, so it can only be inside the rootfs
     // (CVE-2024-21626: a cwd inherited from the host must never survive into the container).
-    if (::chdir(plan.cwd.c_str()) < 0)
-        return failErrno("process.cwd: chdir " + plan.cwd);
-    if (!plan.args.empty())
+    HUSK_TRY(enterCwd(plan.cwd));
+    if (!plan.args.empty()) {
         exePath = HUSK_TRY(lookPath(plan.args[0], env));
+        HUSK_TRY(refuseRuntimeBinary(exePath, runtimeId));
+    }
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the user
     // switch drops capabilities unless the final set keeps CAP_SYS_ADMIN. The filter must then
     // allow the few calls left before exec (setresuid, capset, prctl, sendmsg, open, execve).
@@ -344,6 +374,8 @@ Result<std::string> lookPath(const std::string &file, const std::vector<std::str
 void closeInheritedFds(const InitPlan &plan, int sockFd)
 {
     std::vector<int> keep = {sockFd, plan.fifoFd, plan.stateDirFd, log::fd()};
+    for (const rootfs::PlannedMount &m : plan.rootfs.mounts)
+        keep.push_back(m.idmappedTree);
     std::sort(keep.begin(), keep.end());
     unsigned int next = 3 + static_cast<unsigned int>(plan.preserveFds);
     for (int fd : keep) {

@@ -55,6 +55,7 @@ struct InitPlan {
     bool setHostname = false;
     bool setDomainname = false;
     bool newUser = false;
+    bool inUserNs = false; // a new or joined user namespace: become its root first
     bool newNet = false;
     bool unshareCgroup = false;
     bool mountNs = true;

@@ -239,9 +239,20 @@ Result<std::vector<PlannedMount>> planMounts(const spec::Config &config, const s
                 return fail(field + ": idmapped mounts are only supported for bind mounts");
             if (m.uidMappings.empty() != m.gidMappings.empty())
                 return fail(field + ": uidMappings and gidMappings must be given together");
+            p.options.idmap = true;
         }
         p.uidMappings = m.uidMappings;
         p.gidMappings = m.gidMappings;
+        if (p.options.idmap && p.uidMappings.empty()) {
+            // "idmap" alone: the container's own user namespace mapping (the spec's MAY);
+            // without one there is nothing to map with, and the spec says it MUST fail.
+            const spec::Linux *lx = config.linux ? &*config.linux : nullptr;
+            if (lx == nullptr || lx->uidMappings.empty() || lx->gidMappings.empty())
+                return fail(field + ".options: idmap needs uidMappings and gidMappings on the "
+                                    "mount or a user namespace with linux.uidMappings");
+            p.uidMappings = lx->uidMappings;
+            p.gidMappings = lx->gidMappings;
+        }
         plan.push_back(std::move(p));
     }
     return plan;

@@ -21,7 +21,7 @@ struct MountOptions {
     uint64_t attrSet = 0;                   // MOUNT_ATTR_* set recursively (rro, rnosuid, ...)
     uint64_t attrClear = 0;                 // MOUNT_ATTR_* cleared recursively (rrw, rsuid, ...)
     bool tmpcopyup = false;                 // copy the image's files into a new tmpfs
-    bool idmap = false;                     // idmapped mount (issue 3)
+    bool idmap = false;                     // idmapped mount (option or mappings given)
     bool recursiveIdmap = false;
     std::string data; // filesystem-specific options, comma-joined
 
@@ -50,6 +50,7 @@ struct PlannedMount {
     MountOptions options;
     std::vector<spec::IdMapping> uidMappings;
     std::vector<spec::IdMapping> gidMappings;
+    int idmappedTree = -1; // set by prepareIdmappedMounts: the detached, idmapped source
 };
 
 /// Turns config.mounts into a plan; errors name the field ("mounts[2].options").

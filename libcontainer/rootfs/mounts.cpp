@@ -193,8 +193,28 @@ Result<void> mountCgroup(int rootfd, const RootfsPlan &plan, const PlannedMount 
     return {};
 }
 
+// Attaches the idmapped tree the parent prepared (prepareIdmappedMounts).
+Result<void> attachIdmapped(int rootfd, const PlannedMount &m)
+{
+    struct stat st;
+    if (::fstat(m.idmappedTree, &st) < 0)
+        return failErrno("stat " + m.source);
+    UniqueFd target = S_ISDIR(st.st_mode) ? HUSK_TRY(mkdirAllInRoot(rootfd, m.destination, 0755))
+                                          : HUSK_TRY(mkfileInRoot(rootfd, m.destination));
+    if (::syscall(SYS_move_mount, m.idmappedTree, "", target.get(), "",
+                  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return failErrno("move_mount idmapped " + m.source);
+    if (m.options.needsBindRemount()) {
+        UniqueFd t = HUSK_TRY(openInRoot(rootfd, m.destination, O_PATH));
+        HUSK_TRY(remountBind(fdPath(t.get()), m.options.flags));
+    }
+    return {};
+}
+
 Result<void> mountBind(int rootfd, const PlannedMount &m)
 {
+    if (m.idmappedTree >= 0)
+        return attachIdmapped(rootfd, m);
     UniqueFd src = HUSK_TRY_CTX(openHostPath(m.source), "source " + m.source);
     struct stat st;
     if (::fstat(src.get(), &st) < 0)
@@ -256,8 +276,8 @@ Result<void> applyMounts(int rootfd, const RootfsPlan &plan, bool &devReadonly)
 {
     for (const PlannedMount &m : plan.mounts) {
         std::string what = "mount \"" + m.destination + "\"";
-        if (m.options.idmap || !m.uidMappings.empty())
-            return fail(what + ": idmapped mounts: not supported yet");
+        if (m.options.idmap && m.idmappedTree < 0)
+            return fail(what + ": idmapped mount was not prepared");
         if (m.type == "cgroup" || m.type == "cgroup2") {
             HUSK_TRY_CTX(mountCgroup(rootfd, plan, m), what);
         } else if (m.options.isBind()) {

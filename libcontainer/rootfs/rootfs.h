@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/unique_fd.h"
 #include "libcontainer/rootfs/mount_plan.h"
 #include "spec/config.h"
 
@@ -31,6 +32,11 @@ struct RootfsPlan {
     bool cgroupNs = false;
     bool userNs = false; // no mknod: devices are bind-mounted from the host
 };
+
+/// In the parent, before the init is spawned: for each idmapped bind mount, a detached copy
+/// of its source with MOUNT_ATTR_IDMAP set, recorded in PlannedMount::idmappedTree. The
+/// returned fds (user namespaces and trees) must stay open until the init has attached them.
+[[nodiscard]] Result<std::vector<UniqueFd>> prepareIdmappedMounts(RootfsPlan &plan);
 
 /// Before pivot: propagation, rootfs bind, every mount, /dev.
 [[nodiscard]] Result<void> prepareRootfs(const RootfsPlan &plan);

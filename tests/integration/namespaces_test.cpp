@@ -7,8 +7,12 @@
 #define BOOST_TEST_MODULE namespaces
 #include <boost/test/unit_test.hpp>
 
+#include <net/if.h>
 #include <sched.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "tests/integration/harness.h"
@@ -37,6 +41,12 @@ std::vector<std::string> interfaceNames(const json &info)
     for (const json &i : info["interfaces"])
         out.push_back(i["name"].get<std::string>());
     return out;
+}
+
+/// Whether names holds name.
+bool has(const std::vector<std::string> &names, const std::string &name)
+{
+    return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 /// Precondition: runc 1.1 (Debian 12's) ignores the domainname field; runc 1.2 sets it.
@@ -169,6 +179,76 @@ BOOST_FIXTURE_TEST_CASE(loopback_up_in_new_netns, Fixture)
     BOOST_TEST(lo["loopback"] == true);
 }
 
+namespace {
+
+/// A veth pair in the test's own (private) network namespace, deleted at the end.
+struct VethPair {
+    std::string a = "hkt" + std::to_string(::getpid() % 100000) + "a";
+    std::string b = "hkt" + std::to_string(::getpid() % 100000) + "b";
+    VethPair()
+    {
+        BOOST_REQUIRE(inPrivateNetns());
+        CommandResult r = runCommand({"ip", "link", "add", a, "type", "veth", "peer", "name", b});
+        BOOST_REQUIRE_MESSAGE(r.ok(), r.describe());
+    }
+    ~VethPair() { runCommand({"ip", "link", "delete", b}); }
+    /// Whether a link of this name is in the test's namespace.
+    static bool present(const std::string &name)
+    {
+        return ::if_nametoindex(name.c_str()) != 0; // /sys/class/net shows the host's
+    }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(net_device_moves_in_and_back, Fixture)
+{
+    VethPair veth;
+    bundle.config()["linux"]["netDevices"] = {{veth.a, {{"name", "eth7"}}}};
+    bundle.setProbeArgs({"info"});
+    bundle.save();
+    std::string id = newId();
+    BOOST_REQUIRE_MESSAGE(create(id).ok(), io.err());
+    BOOST_TEST(!VethPair::present(veth.a), "the device is still on the host side");
+    BOOST_REQUIRE(start(id).ok());
+    BOOST_REQUIRE(waitForStatus(id, "stopped"));
+    json info = parseJson(io.out());
+    BOOST_TEST(has(interfaceNames(info), "eth7"), info["interfaces"].dump());
+    // Stopped, the container still holds the device until delete gives it back.
+    BOOST_TEST(!VethPair::present(veth.a));
+    BOOST_REQUIRE(remove(id).ok());
+    BOOST_TEST(VethPair::present(veth.a), "delete did not return the device");
+}
+
+BOOST_FIXTURE_TEST_CASE(net_device_returned_when_create_fails, Fixture)
+{
+    VethPair veth;
+    bundle.config()["linux"]["netDevices"] = {{veth.a, json::object()}};
+    bundle.config()["process"]["cwd"] = "/no/such/dir";
+    bundle.setProbeArgs({"exit", "0"});
+    bundle.save();
+    std::string id = newId();
+    CommandResult r = create(id);
+    BOOST_TEST(r.failed(), r.describe());
+    BOOST_TEST(VethPair::present(veth.a), "a failed create kept the device");
+    BOOST_TEST(!state(id).has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(net_device_needs_a_network_namespace, Fixture,
+                        *boost::unit_test::precondition(notRunc))
+{
+    VethPair veth;
+    bundle.removeNamespace("network");
+    bundle.config()["linux"]["netDevices"] = {{veth.a, json::object()}};
+    bundle.setProbeArgs({"exit", "0"});
+    bundle.save();
+    CommandResult r = create(newId());
+    BOOST_TEST(r.failed(), r.describe());
+    BOOST_TEST(r.err.find("linux.netDevices: requires a network namespace") != std::string::npos,
+               r.err);
+    BOOST_TEST(VethPair::present(veth.a));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(sysctl)
@@ -224,6 +304,163 @@ BOOST_FIXTURE_TEST_CASE(id_maps, Fixture)
     BOOST_TEST(info["gidMap"] == "         0     100000      65536\n", info["gidMap"].dump());
     BOOST_TEST(info["uid"] == 0);
     BOOST_TEST(info["gid"] == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(join_user_namespace_by_path, Fixture)
+{
+    // A mapped user namespace held by a test process; the container joins it (and makes its
+    // other namespaces inside it).
+    NamespaceHolder holder(CLONE_NEWUSER);
+    std::string nsPath = holder.path("user");
+    std::string pidDir = nsPath.substr(0, nsPath.rfind("/ns/"));
+    std::ofstream(pidDir + "/uid_map") << "0 100000 65536\n";
+    std::ofstream(pidDir + "/gid_map") << "0 100000 65536\n";
+    bundle.setNamespace("user", nsPath);
+    json info = probe({"info"});
+    BOOST_TEST(info["namespaces"]["user"] == namespaceId("user", nsPath));
+    BOOST_TEST(info["uidMap"] == "         0     100000      65536\n", info["uidMap"].dump());
+    BOOST_TEST(info["uid"] == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(rootless_run_as_an_unprivileged_user, Fixture,
+                        *boost::unit_test::precondition(notRunc))
+{
+    // `husk spec --rootless` and `husk run` by uid 1000 (no passwd entry needed): a user
+    // namespace mapping that uid to root, no cgroup (not delegated here), state in a
+    // directory of the user's.
+    const std::string uid = "1000";
+    const std::vector<std::string> asUser = {"setpriv", "--reuid=" + uid, "--regid=" + uid,
+                                             "--clear-groups", "--"};
+    fs::path state = bundle.path() / "user-state";
+    fs::remove(bundle.path() / "config.json");
+    BOOST_REQUIRE(runCommand({"chown", "-R", uid + ":" + uid, bundle.path().string()}).ok());
+    auto asUserRun = [&](std::vector<std::string> args) {
+        std::vector<std::string> argv = asUser;
+        argv.push_back(runtimePath());
+        argv.insert(argv.end(), args.begin(), args.end());
+        return runCommand(argv, {.timeout = 30s});
+    };
+    CommandResult spec = asUserRun({"spec", "--rootless", "--bundle", bundle.path().string()});
+    BOOST_REQUIRE_MESSAGE(spec.ok(), spec.describe());
+    json config = json::parse(std::ifstream(bundle.path() / "config.json"));
+    BOOST_TEST(config["linux"]["uidMappings"][0]["hostID"] == 1000, config["linux"].dump());
+    config["process"]["terminal"] = false;
+    config["process"]["args"] = {"/bin/husk-probe", "info"};
+    std::ofstream(bundle.path() / "config.json") << config.dump();
+
+    std::string id = "husktest-rootless-" + std::to_string(::getpid());
+    CommandResult r =
+        asUserRun({"--root", state.string(), "run", "--bundle", bundle.path().string(), id});
+    BOOST_REQUIRE_MESSAGE(r.ok(), r.describe());
+    BOOST_TEST(r.err.find("not delegated") != std::string::npos, r.err);
+    json info = parseJson(r.out);
+    BOOST_TEST(info["uid"] == 0);
+    BOOST_TEST(info["uidMap"] == "         0       1000          1\n", info["uidMap"].dump());
+    BOOST_TEST(info["namespaces"]["user"] != hostNamespace("user"));
+    BOOST_TEST(fs::is_empty(state), "run left state behind");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(idmapped_mounts)
+
+namespace {
+
+/// A host directory with files owned by uid:gid 0:0 and 1000:1000, to bind into containers.
+fs::path makeOwnedDir(const Bundle &b)
+{
+    fs::path dir = b.path() / "idmap-src";
+    fs::create_directories(dir);
+    std::ofstream(dir / "root-file") << "r\n";
+    std::ofstream(dir / "user-file") << "u\n";
+    BOOST_REQUIRE(::chown((dir / "user-file").c_str(), 1000, 1000) == 0);
+    BOOST_REQUIRE(::chmod(dir.c_str(), 0777) == 0);
+    return dir;
+}
+
+json bindMount(const fs::path &source, const std::string &destination,
+               const std::vector<std::string> &options)
+{
+    return {{"destination", destination},
+            {"type", "bind"},
+            {"source", source.string()},
+            {"options", options}};
+}
+
+json mapping(unsigned container, unsigned host, unsigned size)
+{
+    return json::array({{{"containerID", container}, {"hostID", host}, {"size", size}}});
+}
+
+/// Precondition: Debian 12's runc (1.1) has no idmapped mounts.
+boost::test_tools::assertion_result idmapSupported(boost::unit_test::test_unit_id)
+{
+    boost::test_tools::assertion_result result(!isRunc());
+    result.message() << "runc 1.1 has no idmapped mounts";
+    return result;
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(mount_mappings_show_the_mapped_owner, Fixture,
+                        *boost::unit_test::precondition(idmapSupported))
+{
+    // Without a user namespace the container sees the host ids through the mount's mapping:
+    // on-disk 0 -> 100000, 1000 -> 101000 (uids) and 0 -> 200000, 1000 -> 201000 (gids).
+    fs::path src = makeOwnedDir(bundle);
+    json m = bindMount(src, "/data", {"bind", "idmap"});
+    m["uidMappings"] = mapping(0, 100000, 65536);
+    m["gidMappings"] = mapping(0, 200000, 65536);
+    bundle.config()["mounts"].push_back(m);
+    json user = probe({"stat", "/data/user-file"});
+    BOOST_TEST(user["uid"] == 101000, user.dump());
+    BOOST_TEST(user["gid"] == 201000, user.dump());
+    json root = probe({"stat", "/data/root-file"});
+    BOOST_TEST(root["uid"] == 100000, root.dump());
+    BOOST_TEST(root["gid"] == 200000, root.dump());
+}
+
+BOOST_FIXTURE_TEST_CASE(idmap_option_uses_the_container_mapping, Fixture,
+                        *boost::unit_test::precondition(idmapSupported))
+{
+    // The usual use: a user-namespaced container sees host-owned files as its own ids.
+    fs::path src = makeOwnedDir(bundle);
+    bundle.setNamespace("user");
+    bundle.config()["linux"]["uidMappings"] = mapping(0, 100000, 65536);
+    bundle.config()["linux"]["gidMappings"] = mapping(0, 100000, 65536);
+    // The rootfs belongs to host root, outside the mapping: the mount points must exist.
+    fs::create_directories(bundle.rootfs() / "mapped");
+    fs::create_directories(bundle.rootfs() / "plain");
+    bundle.config()["mounts"].push_back(bindMount(src, "/mapped", {"bind", "idmap"}));
+    bundle.config()["mounts"].push_back(bindMount(src, "/plain", {"bind"}));
+    json mapped = probe({"stat", "/mapped/user-file"});
+    BOOST_TEST(mapped["uid"] == 1000, mapped.dump());
+    BOOST_TEST(mapped["gid"] == 1000, mapped.dump());
+    json mappedRoot = probe({"stat", "/mapped/root-file"});
+    BOOST_TEST(mappedRoot["uid"] == 0, mappedRoot.dump());
+    // The same directory without the idmap: host root is outside the mapping (overflow uid).
+    json plain = probe({"stat", "/plain/root-file"});
+    BOOST_TEST(plain["uid"] == 65534, plain.dump());
+
+    // A file the container's root creates lands on disk as host root, not as 100000.
+    json w = probe({"write", "/mapped/created", "from the container\n"});
+    BOOST_TEST(w["ok"] == true, w.dump());
+    struct stat st {};
+    BOOST_REQUIRE(::stat((src / "created").c_str(), &st) == 0);
+    BOOST_TEST(st.st_uid == 0U);
+    BOOST_TEST(st.st_gid == 0U);
+}
+
+BOOST_FIXTURE_TEST_CASE(idmap_without_any_mapping_fails, Fixture)
+{
+    fs::path src = makeOwnedDir(bundle);
+    bundle.config()["mounts"].push_back(bindMount(src, "/data", {"bind", "idmap"}));
+    bundle.setProbeArgs({"exit", "0"});
+    bundle.save();
+    std::string id = newId();
+    CommandResult r = create(id);
+    BOOST_TEST(r.failed(), r.describe());
+    BOOST_TEST(!state(id).has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

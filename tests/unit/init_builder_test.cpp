@@ -296,6 +296,24 @@ BOOST_AUTO_TEST_CASE(host_dev_bind_skips_dev_setup)
     BOOST_TEST(!require(build(c)).rootfs.setupDev);
 }
 
+BOOST_AUTO_TEST_CASE(mount_label_on_fresh_filesystems)
+{
+    spec::Config c = configFromText(kMinimal);
+    c.mounts.push_back({"/tmp", "tmpfs", "tmpfs", {"size=1m"}, {}, {}});
+    c.mounts.push_back({"/dev/mqueue", "mqueue", "mqueue", {}, {}, {}});
+    c.mounts.push_back({"/data", "/srv", "", {"rbind"}, {}, {}});
+    c.mounts.push_back({"/proc", "proc", "proc", {}, {}, {}});
+    c.linux->mountLabel = "system_u:object_r:container_file_t:s0:c1,c2";
+    process::InitPlan p = require(build(c));
+    const auto &m = p.rootfs.mounts;
+    BOOST_REQUIRE(m.size() == 4U);
+    BOOST_TEST(m[0].options.data ==
+               "size=1m,context=\"system_u:object_r:container_file_t:s0:c1,c2\"");
+    BOOST_TEST(m[1].options.data == "context=\"system_u:object_r:container_file_t:s0:c1,c2\"");
+    BOOST_TEST(m[2].options.data.empty()); // binds keep their own label
+    BOOST_TEST(m[3].options.data.empty()); // proc has no context= option
+}
+
 BOOST_AUTO_TEST_CASE(listen_fds)
 {
     InitInputs in = inputs();

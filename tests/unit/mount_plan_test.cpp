@@ -418,6 +418,34 @@ BOOST_AUTO_TEST_CASE(idmap_mappings_go_together)
     BOOST_TEST(plan[0].gidMappings[0].size == 1000U);
 }
 
+BOOST_AUTO_TEST_CASE(idmap_option_uses_the_container_mapping)
+{
+    // "idmap" without mappings of its own takes the container's user namespace mapping.
+    spec::Config c = configWith({mount("/data", "bind", "/srv/data", {"idmap"})});
+    BOOST_TEST(errorText(planMounts(c, "/b")) ==
+               "mounts[0].options: idmap needs uidMappings and gidMappings on the mount or a "
+               "user namespace with linux.uidMappings");
+
+    c.linux.emplace();
+    c.linux->uidMappings = {{0, 300000, 65536}};
+    c.linux->gidMappings = {{0, 400000, 65536}};
+    auto plan = require(planMounts(c, "/b"));
+    BOOST_REQUIRE(plan.size() == 1U);
+    BOOST_TEST(plan[0].options.idmap);
+    BOOST_TEST(!plan[0].options.recursiveIdmap);
+    BOOST_REQUIRE(plan[0].uidMappings.size() == 1U);
+    BOOST_TEST(plan[0].uidMappings[0].hostId == 300000U);
+    BOOST_REQUIRE(plan[0].gidMappings.size() == 1U);
+    BOOST_TEST(plan[0].gidMappings[0].hostId == 400000U);
+
+    // Mappings alone (no option) make an idmapped mount too.
+    spec::Mount m = mount("/data", "bind", "/srv/data");
+    m.uidMappings = {{0, 1000, 1}};
+    m.gidMappings = {{0, 1000, 1}};
+    plan = require(planMounts(configWith({m}), "/b"));
+    BOOST_TEST(plan.at(0).options.idmap);
+}
+
 BOOST_AUTO_TEST_CASE(empty_config)
 {
     BOOST_TEST(require(planMounts(spec::Config{}, "/b")).empty());

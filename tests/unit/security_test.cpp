@@ -7,16 +7,19 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstddef>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "libcontainer/capabilities.h"
+#include "libcontainer/exec_guard.h"
 #include "libcontainer/seccomp_filter.h"
 #include "libcontainer/support.h"
 #include "spec/default_spec.h"
@@ -457,18 +460,16 @@ BOOST_AUTO_TEST_CASE(hooks_are_supported)
     }
 }
 
-BOOST_AUTO_TEST_CASE(idmapped_mounts)
+BOOST_AUTO_TEST_CASE(idmapped_mounts_are_supported)
 {
-    BOOST_TEST(unsupported([](spec::Config &c) {
-                   c.mounts[0].uidMappings = {{0, 1000, 1}};
-               }) == "mounts[0].uidMappings: not supported yet");
-    BOOST_TEST(unsupported([](spec::Config &c) {
-                   c.mounts[1].gidMappings = {{0, 1000, 1}};
-               }) == "mounts[1].uidMappings: not supported yet");
-    BOOST_TEST(unsupported([](spec::Config &c) { c.mounts[1].options.push_back("idmap"); }) ==
-               "mounts[1].options \"idmap\": not supported yet");
-    BOOST_TEST(unsupported([](spec::Config &c) { c.mounts[1].options.push_back("ridmap"); }) ==
-               "mounts[1].options \"ridmap\": not supported yet");
+    // Applied by rootfs/idmap.cpp; planMounts checks the combinations.
+    for (const char *opt : {"idmap", "ridmap"}) {
+        spec::Config c = configFromText(kPlain);
+        c.mounts[1].options.push_back(opt);
+        c.mounts[1].uidMappings = {{0, 1000, 1}};
+        c.mounts[1].gidMappings = {{0, 1000, 1}};
+        BOOST_TEST(checkSupported(c).has_value(), opt);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(resources)
@@ -499,12 +500,17 @@ BOOST_AUTO_TEST_CASE(resources)
 
 BOOST_AUTO_TEST_CASE(linux_fields)
 {
-    BOOST_TEST(unsupported([](spec::Config &c) { c.linux->mountLabel = "system_u"; }) ==
-               "linux.mountLabel: not supported yet");
+    // Checked against the host by checkHostFeatures, applied by the init builder.
+    spec::Config labelled = configFromText(kPlain);
+    labelled.linux->mountLabel = "system_u";
+    BOOST_TEST(checkSupported(labelled).has_value());
     BOOST_TEST(unsupported([](spec::Config &c) { c.linux->intelRdt = spec::IntelRdt{}; }) ==
                "linux.intelRdt: not supported yet");
-    BOOST_TEST(unsupported([](spec::Config &c) { c.linux->netDevices["eth1"] = {}; }) ==
-               "linux.netDevices: not supported yet");
+    // netDevices are moved in at create; the names are still checked here.
+    spec::Config withDevice = configFromText(kPlain);
+    withDevice.linux->netDevices["eth1"] = {};
+    BOOST_TEST(checkSupported(withDevice).has_value());
+    BOOST_TEST(unsupported([](spec::Config &c) { c.linux->netDevices["bad/name"] = {}; }) != "");
     // Applied now: personality, memoryPolicy (process_attrs) and Landlock.
     spec::Config c = configFromText(kPlain);
     c.linux->personality = spec::Personality{};
@@ -521,6 +527,85 @@ BOOST_AUTO_TEST_CASE(parsed_fields_are_caught)
         "linux": {"resources": {"memory": {"limit": 1048576}}}
     })");
     BOOST_TEST(errorText(checkSupported(c)) == "linux.resources.memory: not supported yet");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// libcontainer/exec_guard.h: what would run the runtime's own binary is refused.
+BOOST_AUTO_TEST_SUITE(exec_guard)
+
+namespace {
+
+struct stat statOf(const std::string &path)
+{
+    struct stat st;
+    BOOST_REQUIRE(::stat(path.c_str(), &st) == 0);
+    return st;
+}
+
+void writeScript(const std::string &path, const std::string &text)
+{
+    std::ofstream(path) << text;
+    BOOST_REQUIRE(::chmod(path.c_str(), 0755) == 0);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(runtime_id_is_this_binary)
+{
+    struct stat self = require(runtimeBinaryId());
+    struct stat viaLink = statOf("/proc/self/exe");
+    BOOST_TEST(self.st_ino == viaLink.st_ino);
+    BOOST_TEST(self.st_dev == viaLink.st_dev);
+}
+
+BOOST_AUTO_TEST_CASE(direct_and_through_links)
+{
+    TempDir dir;
+    struct stat self = statOf("/proc/self/exe");
+    BOOST_TEST(errorText(refuseRuntimeBinary("/proc/self/exe", self)) ==
+               "process.args[0]: \"/proc/self/exe\" would execute the host's husk binary; "
+               "refused (CVE-2019-5736)");
+    BOOST_REQUIRE(::symlink("/proc/self/exe", (dir / "link").c_str()) == 0);
+    BOOST_TEST(!refuseRuntimeBinary(dir / "link", self).has_value());
+    // Another program is fine.
+    requireOk(refuseRuntimeBinary("/bin/sh", self));
+    // A missing file is left for execve to report.
+    requireOk(refuseRuntimeBinary(dir / "missing", self));
+}
+
+BOOST_AUTO_TEST_CASE(script_interpreter_chain)
+{
+    TempDir dir;
+    struct stat self = statOf("/proc/self/exe");
+    writeScript(dir / "evil", "#!/proc/self/exe\n");
+    BOOST_TEST(errorText(refuseRuntimeBinary(dir / "evil", self)) ==
+               "process.args[0]: \"" + (dir / "evil") +
+                   "\" would execute the host's husk binary (through \"/proc/self/exe\"); "
+                   "refused (CVE-2019-5736)");
+    // Two levels: a script whose interpreter is that script; spaces after "#!" and arguments.
+    writeScript(dir / "outer", "#! " + (dir / "evil") + " -x\n");
+    BOOST_TEST(!refuseRuntimeBinary(dir / "outer", self).has_value());
+    writeScript(dir / "fine", "#!/bin/sh\necho hi\n");
+    requireOk(refuseRuntimeBinary(dir / "fine", self));
+    writeScript(dir / "plain", "echo no interpreter line\n");
+    requireOk(refuseRuntimeBinary(dir / "plain", self));
+}
+
+BOOST_AUTO_TEST_CASE(elf_interpreter)
+{
+    // This test binary is dynamically linked: pretending the dynamic loader is the runtime
+    // shows that PT_INTERP is followed.
+    std::string loader;
+    for (const char *l : {"/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1"})
+        if (::access(l, F_OK) == 0)
+            loader = l;
+    BOOST_REQUIRE(!loader.empty());
+    struct stat ld = statOf(loader);
+    BOOST_TEST(!refuseRuntimeBinary("/proc/self/exe", ld).has_value());
+    // A static binary has no PT_INTERP.
+    if (::access("/bin/busybox", X_OK) == 0)
+        requireOk(refuseRuntimeBinary("/bin/busybox", ld));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
