@@ -200,6 +200,11 @@ public:
         if (cgroups_)
             if (auto r = cgroups_->destroy(); !r)
                 log::warn("cleanup: " + r.error().what());
+        // runtime.md: a create that fails once the container exists (a failing
+        // createRuntime/createContainer hook, or anything later) destroys it and then runs
+        // the poststop hooks, as a delete would.
+        if (spawned_ && poststop_ && !poststop_->empty() && rec_)
+            runHooksWarnOnly(*poststop_, hookStateJson(*rec_, "stopped", 0), "poststop");
         if (dirMade_)
             if (auto r = store_.remove(id_); !r)
                 log::warn("cleanup: " + r.error().what());
@@ -210,6 +215,12 @@ public:
     {
         pidfd_ = pidfd;
         reap_ = reap;
+        spawned_ = true;
+    }
+    void poststop(const std::vector<spec::Hook> *hooks, const StateRecord *rec)
+    {
+        poststop_ = hooks;
+        rec_ = rec;
     }
     void netDevices(const std::map<std::string, spec::NetDevice> *devices, std::string hold)
     {
@@ -220,6 +231,9 @@ public:
 
 private:
     const std::map<std::string, spec::NetDevice> *netDevices_ = nullptr;
+    const std::vector<spec::Hook> *poststop_ = nullptr;
+    const StateRecord *rec_ = nullptr;
+    bool spawned_ = false;
     std::string netnsHold_;
     StateStore &store_;
     std::string id_;
@@ -284,12 +298,12 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
 
     StateStore store = HUSK_TRY(StateStore::open(g.root));
     ContainerDir dir = HUSK_TRY(store.create(o.id));
+    StateRecord rec; // before undo: its destructor reads it
     CreateUndo undo(store, o.id);
     undo.dirMade();
     HUSK_TRY(dir.lock());
 
     bool rootlessNoCgroup = false;
-    StateRecord rec;
     rec.id = o.id;
     rec.status = Status::Creating;
     rec.bundle = bundle;
@@ -298,6 +312,7 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     rec.owner = ::geteuid();
     rec.annotations = config.annotations;
     rec.config = config.raw;
+    undo.poststop(&hooks.poststop, &rec);
     undo.cgroups(&cg);
     if (auto made = cg.create(); !made) {
         // Unprivileged (`husk spec --rootless`): without a delegated cgroup the container

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -62,10 +63,13 @@ std::string trimmed(const std::string &s)
 Result<void> runHook(const spec::Hook &hook, const std::string &stateJson, const std::string &field)
 {
     const std::string what = field + " (" + hook.path + ")";
-    int inPipe[2], outPipe[2];
-    if (::pipe2(inPipe, O_CLOEXEC) < 0)
-        return failErrno(what + ": pipe");
-    UniqueFd inRead(inPipe[0]), inWrite(inPipe[1]);
+    // stdin is a socket so the state can be sent with MSG_NOSIGNAL: a hook that exits or closes
+    // stdin without reading must not kill husk with SIGPIPE (mid-create, that would skip the
+    // cleanup). A process-wide SIG_IGN is no answer: hooks and containers would inherit it.
+    int inPair[2], outPipe[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, inPair) < 0)
+        return failErrno(what + ": socketpair");
+    UniqueFd inRead(inPair[0]), inWrite(inPair[1]);
     if (::pipe2(outPipe, O_CLOEXEC) < 0)
         return failErrno(what + ": pipe");
     UniqueFd outRead(outPipe[0]), outWrite(outPipe[1]);
@@ -77,11 +81,12 @@ Result<void> runHook(const spec::Hook &hook, const std::string &stateJson, const
     UniqueFd pidfd(pidfdRaw);
     inRead.reset();
     outWrite.reset();
-    // The state is small (well under a pipe buffer), so this write never blocks on a hook
-    // that does not read its stdin.
-    ::fcntl(inWrite.get(), F_SETFL, O_NONBLOCK);
-    ssize_t w = ::write(inWrite.get(), stateJson.data(), stateJson.size());
+    // The state is small (well under a socket buffer), so this never blocks on a hook that
+    // does not read its stdin; EPIPE just means it did not want it.
+    ssize_t w =
+        ::send(inWrite.get(), stateJson.data(), stateJson.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     (void)w;
+    ::shutdown(inWrite.get(), SHUT_WR);
     inWrite.reset();
 
     std::string output;

@@ -83,6 +83,12 @@ std::optional<unsigned int> filterFlag(const std::string &f)
     return std::nullopt;
 }
 
+// The spec: errnoRet/defaultErrnoRet are only for actions that return an errno.
+bool takesErrno(const std::string &action)
+{
+    return action == "SCMP_ACT_ERRNO" || action == "SCMP_ACT_TRACE";
+}
+
 } // namespace
 
 std::optional<uint32_t> seccompAction(const std::string &name, std::optional<uint32_t> errnoRet)
@@ -112,6 +118,8 @@ Result<SeccompProgram> compileSeccomp(const spec::Seccomp &s)
     auto def = seccompAction(s.defaultAction, s.defaultErrnoRet);
     if (!def)
         return fail(f + "defaultAction: unknown action \"" + s.defaultAction + "\"");
+    if (s.defaultErrnoRet && !takesErrno(s.defaultAction))
+        return fail(f + "defaultErrnoRet: " + s.defaultAction + " takes no errno");
     HUSK_TRY(validateSeccompNotify(s));
     SeccompCtx ctx(seccomp_init(*def));
     if (!ctx)
@@ -142,6 +150,8 @@ Result<SeccompProgram> compileSeccomp(const spec::Seccomp &s)
         auto action = seccompAction(sc.action, sc.errnoRet);
         if (!action)
             return fail(field + ".action: unknown action \"" + sc.action + "\"");
+        if (sc.errnoRet && !takesErrno(sc.action))
+            return fail(field + ".errnoRet: " + sc.action + " takes no errno");
         std::vector<scmp_arg_cmp> args;
         std::set<uint32_t> indexes;
         bool repeated = false;
