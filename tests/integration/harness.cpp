@@ -216,12 +216,21 @@ int nextSerial()
     return ++serial;
 }
 
+// A relative path with a slash is made absolute: the runtime runs in other directories
+// (`spec` in the bundle). A bare name ("runc") is left for PATH lookup.
+std::string absoluteIfRelative(std::string path)
+{
+    if (path.find('/') != std::string::npos && path[0] != '/')
+        return fs::absolute(path).lexically_normal().string();
+    return path;
+}
+
 } // namespace
 
 const std::string &runtimePath()
 {
-    static const std::string path =
-        envOr("HUSK_RUNTIME", (selfDir() / "../../runtime/husk").lexically_normal().string());
+    static const std::string path = absoluteIfRelative(
+        envOr("HUSK_RUNTIME", (selfDir() / "../../runtime/husk").lexically_normal().string()));
     return path;
 }
 
@@ -238,8 +247,8 @@ bool isRunc()
 
 const std::string &probePath()
 {
-    static const std::string path =
-        envOr("HUSK_PROBE", (selfDir() / "../probe/husk-probe").lexically_normal().string());
+    static const std::string path = absoluteIfRelative(
+        envOr("HUSK_PROBE", (selfDir() / "../probe/husk-probe").lexically_normal().string()));
     return path;
 }
 

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -436,6 +437,106 @@ int cmdWrite(const std::string &path, const std::string &data)
     return 0;
 }
 
+/// `open PATH MODE`: open(2) without O_CREAT, MODE r (O_RDONLY), w (O_WRONLY), rw (O_RDWR) or
+/// path (O_PATH); prints ok or the errno. Returns 2 (usage) for an unknown MODE.
+int cmdOpen(const std::string &path, const std::string &mode)
+{
+    int flags = 0;
+    if (mode == "r")
+        flags = O_RDONLY;
+    else if (mode == "w")
+        flags = O_WRONLY;
+    else if (mode == "rw")
+        flags = O_RDWR;
+    else if (mode == "path")
+        flags = O_PATH;
+    else
+        return 2;
+    UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC));
+    json out = fd ? json{{"ok", true}} : errnoJson(errno);
+    out["path"] = path;
+    out["mode"] = mode;
+    emit(out);
+    return 0;
+}
+
+/// An integer argument of `syscall` (decimal, 0x hex or 0 octal, as strtoull reads it; a
+/// leading '-' gives the two's complement).
+bool parseArg(const std::string &text, unsigned long &out)
+{
+    if (text.empty())
+        return false;
+    errno = 0;
+    char *end = nullptr;
+    bool negative = text[0] == '-';
+    unsigned long long v = std::strtoull(text.c_str() + (negative ? 1 : 0), &end, 0);
+    if (errno != 0 || end == nullptr || *end != '\0')
+        return false;
+    out = negative ? static_cast<unsigned long>(-static_cast<long long>(v))
+                   : static_cast<unsigned long>(v);
+    return true;
+}
+
+/// `syscall NAME [ARG...]`: makes one system call directly (syscall(2), no libc wrapper that
+/// might pick another call or rewrite the result) and prints {"ok", "syscall", "ret", "errno"}
+/// (plus "error" and "message" on failure). Integer arguments are taken as given; mkdirat and
+/// unlinkat take a path (relative to the cwd) and uname fills a buffer of its own. Returns 2
+/// (usage) for an unknown NAME or wrong argument count.
+int cmdSyscall(const std::vector<std::string> &args)
+{
+    struct Call {
+        const char *name;
+        long nr;
+        size_t ints; // integer arguments after any path
+        bool path;   // the first argument is a path (for the *at calls: dirfd AT_FDCWD)
+    };
+    static const Call calls[] = {
+        {"getpid", SYS_getpid, 0, false},           {"getppid", SYS_getppid, 0, false},
+        {"getuid", SYS_getuid, 0, false},           {"uname", SYS_uname, 0, false},
+        {"getpriority", SYS_getpriority, 2, false}, {"setpriority", SYS_setpriority, 3, false},
+        {"personality", SYS_personality, 1, false}, {"socket", SYS_socket, 3, false},
+        {"mkdirat", SYS_mkdirat, 1, true},          {"unlinkat", SYS_unlinkat, 1, true},
+    };
+    const std::string &name = args[1];
+    const Call *call = nullptr;
+    for (const Call &c : calls)
+        if (name == c.name)
+            call = &c;
+    size_t given = args.size() - 2;
+    if (call == nullptr || given < (call->path ? 1 : 0))
+        return 2;
+    // The path calls take an optional integer (mode 0755, flags 0); the others need them all.
+    size_t ints = given - (call->path ? 1 : 0);
+    if (call->path ? ints > call->ints : ints != call->ints)
+        return 2;
+    unsigned long a[6] = {};
+    size_t next = 0;
+    if (call->path) {
+        a[next++] = static_cast<unsigned long>(AT_FDCWD);
+        a[next++] = reinterpret_cast<unsigned long>(args[2].c_str());
+        a[next] = name == "mkdirat" ? 0755 : 0;
+    }
+    for (size_t i = args.size() - ints; i < args.size(); ++i)
+        if (!parseArg(args[i], a[next++]))
+            return 2;
+    struct utsname uts {};
+    if (name == "uname")
+        a[0] = reinterpret_cast<unsigned long>(&uts);
+    errno = 0;
+    long ret = ::syscall(call->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+    int err = errno;
+    json out = ret == -1 && err != 0 ? errnoJson(err) : json{{"ok", true}, {"errno", 0}};
+    out["syscall"] = name;
+    out["ret"] = ret;
+    if (name == "uname" && ret == 0)
+        out["sysname"] = uts.sysname;
+    // A socket the call made is not the probe's business: close it.
+    if (name == "socket" && ret >= 0)
+        ::close(static_cast<int>(ret));
+    emit(out);
+    return 0;
+}
+
 /// `sysctl NAME`: the value of /proc/sys/NAME with dots as slashes, trimmed.
 int cmdSysctl(const std::string &name)
 {
@@ -485,6 +586,14 @@ int usage()
                "  stat PATH            lstat of PATH\n"
                "  read PATH            read PATH, print ok or the errno\n"
                "  write PATH [DATA]    write PATH (created if missing), print ok or the errno\n"
+               "  open PATH MODE       open PATH (not created) with MODE r, w, rw or path\n"
+               "                       (O_PATH), print ok or the errno\n"
+               "  syscall NAME [ARG...]\n"
+               "                       make one system call directly, print ok, ret and errno:\n"
+               "                       getpid, getppid, getuid, uname, getpriority WHICH WHO,\n"
+               "                       setpriority WHICH WHO PRIO, personality PERSONA,\n"
+               "                       socket DOMAIN TYPE PROTOCOL, mkdirat PATH [MODE],\n"
+               "                       unlinkat PATH [FLAGS]\n"
                "  sysctl NAME          value of /proc/sys/NAME (dots or slashes)\n"
                "  exit N               exit with status N\n"
                "  sleep SECONDS        sleep, then exit 0\n"
@@ -514,6 +623,14 @@ int main(int argc, char **argv)
         return cmdRead(args[1]);
     if (cmd == "write" && (n == 2 || n == 3))
         return cmdWrite(args[1], n == 3 ? args[2] : std::string("x\n"));
+    if (cmd == "open" && n == 3) {
+        int r = cmdOpen(args[1], args[2]);
+        return r == 2 ? usage() : r;
+    }
+    if (cmd == "syscall" && n >= 2) {
+        int r = cmdSyscall(args);
+        return r == 2 ? usage() : r;
+    }
     if (cmd == "sysctl" && n == 2)
         return cmdSysctl(args[1]);
     if (cmd == "exit" && n == 2)
