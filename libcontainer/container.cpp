@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "libcontainer/cgroups/manager.h"
 #include "libcontainer/console.h"
+#include "libcontainer/container_internal.h"
 #include "libcontainer/hooks.h"
 #include "libcontainer/id.h"
 #include "libcontainer/init_builder.h"
@@ -32,10 +33,6 @@
 
 namespace husk {
 
-namespace {
-
-constexpr const char *kOciVersion = "1.2.0";
-
 Status liveStatus(const ContainerDir &dir, const StateRecord &r)
 {
     if (r.status == Status::Creating)
@@ -46,6 +43,32 @@ Status liveStatus(const ContainerDir &dir, const StateRecord &r)
         return Status::Created;
     return Status::Running;
 }
+
+Result<std::string> absolutePath(const std::string &path)
+{
+    if (!path.empty() && path[0] == '/')
+        return path;
+    char cwd[PATH_MAX];
+    if (!::getcwd(cwd, sizeof cwd))
+        return failErrno("getcwd");
+    if (path.empty() || path == ".")
+        return std::string(cwd);
+    return std::string(cwd) + "/" + path;
+}
+
+Result<void> writePidFile(const std::string &path, pid_t pid)
+{
+    std::string abs = HUSK_TRY(absolutePath(path));
+    std::string dir = abs.substr(0, abs.rfind('/'));
+    std::string name = abs.substr(abs.rfind('/') + 1);
+    UniqueFd dfd =
+        HUSK_TRY_CTX(openFd(dir.empty() ? "/" : dir, O_RDONLY | O_DIRECTORY), "--pid-file");
+    return writeFileAtomic(dfd.get(), name, std::to_string(pid), 0644);
+}
+
+namespace {
+
+constexpr const char *kOciVersion = "1.2.0";
 
 std::string ownerName(uid_t uid)
 {
@@ -75,18 +98,6 @@ spec::State toState(const StateRecord &r, Status live)
     return s;
 }
 
-Result<std::string> absolutePath(const std::string &path)
-{
-    if (!path.empty() && path[0] == '/')
-        return path;
-    char cwd[PATH_MAX];
-    if (!::getcwd(cwd, sizeof cwd))
-        return failErrno("getcwd");
-    if (path.empty() || path == ".")
-        return std::string(cwd);
-    return std::string(cwd) + "/" + path;
-}
-
 // Host id that container id 0 maps to (the exec fifo is given to the container's root).
 std::pair<uid_t, gid_t> hostRoot(const spec::Config &c)
 {
@@ -101,16 +112,6 @@ std::pair<uid_t, gid_t> hostRoot(const spec::Config &c)
                 g = m.hostId;
     }
     return {u, g};
-}
-
-Result<void> writePidFile(const std::string &path, pid_t pid)
-{
-    std::string abs = HUSK_TRY(absolutePath(path));
-    std::string dir = abs.substr(0, abs.rfind('/'));
-    std::string name = abs.substr(abs.rfind('/') + 1);
-    UniqueFd dfd =
-        HUSK_TRY_CTX(openFd(dir.empty() ? "/" : dir, O_RDONLY | O_DIRECTORY), "--pid-file");
-    return writeFileAtomic(dfd.get(), name, std::to_string(pid), 0644);
 }
 
 std::string nowRfc3339()

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -61,5 +62,34 @@ struct RunOptions {
 /// (unless keep). Returns the container's exit status (128+n for a signal).
 [[nodiscard]] Result<int> runContainer(const GlobalOptions &g, const CreateOptions &o,
                                        const RunOptions &r);
+
+/// `exec` options (runc's flags, plus husk's --timeout).
+struct ExecOptions {
+    std::string id;
+    std::string processFile;       // --process: a process.json replacing the flags below
+    std::vector<std::string> args; // the command and its arguments
+    bool tty = false;
+    std::string consoleSocket;
+    bool detach = false;
+    std::string pidFile;
+    std::string cwd;
+    std::vector<std::string> env; // KEY=VALUE, added to (or replacing) the config's
+    std::string user;             // UID[:GID]
+    std::vector<uint32_t> additionalGids;
+    std::vector<std::string> caps; // added to every capability set of the config's process
+    bool noNewPrivs = false;
+    std::string apparmor;
+    std::string processLabel;
+    int preserveFds = 0;
+    std::string cgroup; // a sub-cgroup of the container's to put the process in
+    bool ignorePaused = false;
+    int timeoutSeconds = 0; // > 0: kill the process after this long and return 124
+};
+
+/// Runs a new process in a running container: it joins every namespace of the init, its
+/// cgroup, and gets the capabilities, rlimits, seccomp filter, no_new_privs and Landlock of
+/// the container's process (or of --process). Returns the process's exit status (128+n for
+/// a signal, 124 on --timeout) or, detached, 0 once it runs.
+[[nodiscard]] Result<int> execProcess(const GlobalOptions &g, const ExecOptions &o);
 
 } // namespace husk

@@ -9,11 +9,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <optional>
 
 #include "common/log.h"
 #include "libcontainer/console.h"
 #include "libcontainer/container.h"
+#include "libcontainer/container_internal.h"
 #include "libcontainer/proc.h"
 #include "libcontainer/state_store.h"
 #include "spec/parse.h"
@@ -26,19 +28,46 @@ namespace {
 constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
                               SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGALRM};
 
-int exitCodeOf(const siginfo_t &info)
+bool configWantsTerminal(const std::string &bundle)
 {
-    if (info.si_code == CLD_EXITED)
-        return info.si_status;
-    return 128 + info.si_status;
+    auto c = spec::loadConfig(bundle.empty() ? "." : bundle);
+    return c && c->process && c->process->terminal;
 }
 
-// Waits for the init (our child, or re-parented to us as subreaper), forwarding signals.
-Result<int> waitForInit(int pidfd, int sigfd)
+} // namespace
+
+sigset_t forwardedSignals()
 {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int s : kForwarded)
+        sigaddset(&set, s);
+    return set;
+}
+
+Result<int> waitForProcess(int pidfd, int sigfd, int timeoutSeconds)
+{
+    timespec start{};
+    ::clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
+        int waitMs = -1;
+        if (timeoutSeconds > 0) {
+            timespec now{};
+            ::clock_gettime(CLOCK_MONOTONIC, &now);
+            int64_t elapsed =
+                (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1'000'000;
+            int64_t left = int64_t{timeoutSeconds} * 1000 - elapsed;
+            if (left <= 0) {
+                // The exit status of timeout(1) and of the seeds' sandbox exec.
+                (void)pidfdSignal(pidfd, SIGKILL);
+                siginfo_t info{};
+                ::waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED);
+                return 124;
+            }
+            waitMs = static_cast<int>(left);
+        }
         pollfd fds[2] = {{pidfd, POLLIN, 0}, {sigfd, POLLIN, 0}};
-        if (::poll(fds, 2, -1) < 0) {
+        if (::poll(fds, 2, waitMs) < 0) {
             if (errno == EINTR)
                 continue;
             return failErrno("wait for container");
@@ -51,22 +80,14 @@ Result<int> waitForInit(int pidfd, int sigfd)
         if (fds[0].revents & POLLIN) {
             siginfo_t info{};
             if (::waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED) < 0)
-                return failErrno("reap container init");
+                return failErrno("reap container process");
             // Orphans re-parented to us (subreaper) are reaped too.
             while (::waitpid(-1, nullptr, WNOHANG) > 0) {
             }
-            return exitCodeOf(info);
+            return info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
         }
     }
 }
-
-bool configWantsTerminal(const std::string &bundle)
-{
-    auto c = spec::loadConfig(bundle.empty() ? "." : bundle);
-    return c && c->process && c->process->terminal;
-}
-
-} // namespace
 
 Result<int> runContainer(const GlobalOptions &g, const CreateOptions &o, const RunOptions &r)
 {
@@ -82,10 +103,7 @@ Result<int> runContainer(const GlobalOptions &g, const CreateOptions &o, const R
             opts.consoleSocket = receiver->path();
         }
     }
-    sigset_t set;
-    sigemptyset(&set);
-    for (int s : kForwarded)
-        sigaddset(&set, s);
+    sigset_t set = forwardedSignals();
     sigaddset(&set, SIGWINCH);
     sigset_t old;
     // Blocked before create so nothing is lost between start and the wait loop; the init
@@ -110,14 +128,11 @@ Result<int> runContainer(const GlobalOptions &g, const CreateOptions &o, const R
     if (pidfd < 0)
         return failErrno("pidfd_open container init");
     UniqueFd owned(pidfd);
-    sigset_t fwd;
-    sigemptyset(&fwd);
-    for (int s : kForwarded)
-        sigaddset(&fwd, s);
+    sigset_t fwd = forwardedSignals();
     UniqueFd sigfd(::signalfd(-1, &fwd, SFD_CLOEXEC));
     if (master)
         proxyConsole(master.get(), pidfd, sigfd.get());
-    auto code = waitForInit(pidfd, sigfd.get());
+    auto code = waitForProcess(pidfd, sigfd.get(), 0);
     if (!r.keep)
         if (auto d = deleteContainer(g, o.id, true); !d)
             log::warn("delete after run: " + d.error().what());

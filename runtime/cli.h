@@ -35,6 +35,8 @@ int report(const std::string &what, const Error &e);
 void addLifecycleCommands(CLI::App &app, Context &ctx);
 /// Registers state, list, kill.
 void addQueryCommands(CLI::App &app, Context &ctx);
+/// Registers exec.
+void addExecCommand(CLI::App &app, Context &ctx);
 /// Registers spec.
 void addSpecCommand(CLI::App &app, Context &ctx);
 

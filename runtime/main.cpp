@@ -76,6 +76,7 @@ int main(int argc, char **argv)
                  "systemd is not running)");
 
     addLifecycleCommands(app, ctx);
+    addExecCommand(app, ctx);
     addQueryCommands(app, ctx);
     addSpecCommand(app, ctx);
 

@@ -234,6 +234,42 @@ Result<void> enterCwd(const std::string &cwd)
     return {};
 }
 
+// The process part, shared by the init and `exec`: everything from rlimits to the last
+// credential change, in the order the kernel needs.
+Result<void> prepareProcess(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
+                            std::vector<std::string> &env, const struct stat &runtimeId)
+{
+    if (plan.oomScoreAdj)
+        HUSK_TRY_CTX(writeExisting("/proc/self/oom_score_adj", std::to_string(*plan.oomScoreAdj)),
+                     "process.oomScoreAdj");
+    HUSK_TRY(applyRlimits(plan.rlimits));
+    env = finalEnv(plan);
+    // The cwd is resolved after pivot_root, so it can only be inside the rootfs
+    // (CVE-2024-21626: a cwd inherited from the host must never survive into the container).
+    HUSK_TRY(enterCwd(plan.cwd));
+    if (!plan.args.empty()) {
+        exePath = HUSK_TRY(lookPath(plan.args[0], env));
+        HUSK_TRY(refuseRuntimeBinary(exePath, runtimeId));
+    }
+    // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the user
+    // switch drops capabilities unless the final set keeps CAP_SYS_ADMIN. The filter must then
+    // allow the few calls left before exec (setresuid, capset, prctl, sendmsg, open, execve).
+    const bool keepsSysAdmin =
+        plan.caps && (plan.caps->effective & (uint64_t{1} << CAP_SYS_ADMIN)) && plan.uid == 0;
+    const bool loadEarly = plan.seccomp && !plan.noNewPrivileges && !keepsSysAdmin;
+    // Still privileged and unfiltered here; LSM exec labels take effect at execve.
+    HUSK_TRY(applyProcessAttrs(plan.attrs));
+    if (loadEarly)
+        HUSK_TRY(loadFilter(plan, sock));
+    HUSK_TRY(switchUser(plan));
+    if (plan.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return failErrno("process.noNewPrivileges");
+    ::umask(plan.umask.value_or(022));
+    if (plan.seccomp && !loadEarly)
+        HUSK_TRY(loadFilter(plan, sock));
+    return {};
+}
+
 Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
                    std::vector<std::string> &env, pid_t &hostPid)
 {
@@ -300,35 +336,7 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
         HUSK_TRY_CTX(rootfs::restrictPaths(plan.rootfs), "rootfs");
         HUSK_TRY_CTX(rootfs::finalizeRootfs(plan.rootfs), "rootfs");
     }
-    if (plan.oomScoreAdj)
-        HUSK_TRY_CTX(writeExisting("/proc/self/oom_score_adj", std::to_string(*plan.oomScoreAdj)),
-                     "process.oomScoreAdj");
-    HUSK_TRY(applyRlimits(plan.rlimits));
-    env = finalEnv(plan);
-    // The cwd is resolved after pivot_root, so it can only be inside the rootfs
-    // (CVE-2024-21626: a cwd inherited from the host must never survive into the container).
-    HUSK_TRY(enterCwd(plan.cwd));
-    if (!plan.args.empty()) {
-        exePath = HUSK_TRY(lookPath(plan.args[0], env));
-        HUSK_TRY(refuseRuntimeBinary(exePath, runtimeId));
-    }
-    // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the user
-    // switch drops capabilities unless the final set keeps CAP_SYS_ADMIN. The filter must then
-    // allow the few calls left before exec (setresuid, capset, prctl, sendmsg, open, execve).
-    const bool keepsSysAdmin =
-        plan.caps && (plan.caps->effective & (uint64_t{1} << CAP_SYS_ADMIN)) && plan.uid == 0;
-    const bool loadEarly = plan.seccomp && !plan.noNewPrivileges && !keepsSysAdmin;
-    // Still privileged and unfiltered here; LSM exec labels take effect at execve.
-    HUSK_TRY(applyProcessAttrs(plan.attrs));
-    if (loadEarly)
-        HUSK_TRY(loadFilter(plan, sock));
-    HUSK_TRY(switchUser(plan));
-    if (plan.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return failErrno("process.noNewPrivileges");
-    ::umask(plan.umask.value_or(022));
-    if (plan.seccomp && !loadEarly)
-        HUSK_TRY(loadFilter(plan, sock));
-    return {};
+    return prepareProcess(plan, sock, exePath, env, runtimeId);
 }
 
 } // namespace
@@ -373,7 +381,7 @@ Result<std::string> lookPath(const std::string &file, const std::vector<std::str
 // "created", and a caller waiting for EOF on such a pipe would hang.
 void closeInheritedFds(const InitPlan &plan, int sockFd)
 {
-    std::vector<int> keep = {sockFd, plan.fifoFd, plan.stateDirFd, log::fd()};
+    std::vector<int> keep = {sockFd, plan.fifoFd, plan.stateDirFd, plan.joinPidfd, log::fd()};
     for (const rootfs::PlannedMount &m : plan.rootfs.mounts)
         keep.push_back(m.idmappedTree);
     std::sort(keep.begin(), keep.end());
@@ -464,6 +472,63 @@ void runInit(const InitPlan &plan, SyncSocket &sock)
     std::string msg = "husk: exec " + exePath + ": " + std::strerror(errno) + "\n";
     ssize_t w = ::write(STDERR_FILENO, msg.data(), msg.size());
     (void)w;
+    ::_exit(127);
+}
+
+void runExecProcess(const InitPlan &plan, SyncSocket &sock)
+{
+    ::prctl(PR_SET_NAME, "husk:exec", 0, 0, 0);
+    // As the init: a copy of husk until exec, so nobody in the container may open it.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    closeInheritedFds(plan, sock.fd());
+    std::string exePath;
+    std::vector<std::string> env;
+    auto prepared = [&]() -> Result<void> {
+        HUSK_TRY(sock.expect(SyncMsg::Go)); // the parent has put us in the cgroup
+        const struct stat runtimeId = HUSK_TRY(runtimeBinaryId());
+        // The pid and time namespaces were entered by the parent (they apply to children);
+        // setns with a pidfd joins the rest at once, user namespace first.
+        if (plan.joinFlags != 0 && ::setns(plan.joinPidfd, plan.joinFlags) < 0)
+            return failErrno("join the container's namespaces");
+        ::close(plan.joinPidfd);
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        if (plan.terminal) {
+            HUSK_TRY_CTX(setupTerminal(plan, sock), "terminal");
+        } else if (::setsid() < 0) {
+            return failErrno("setsid");
+        }
+        HUSK_TRY(prepareProcess(plan, sock, exePath, env, runtimeId));
+        if (plan.landlock)
+            HUSK_TRY(applyLandlock(*plan.landlock));
+        return {};
+    }();
+    if (!prepared) {
+        sock.sendError(prepared.error());
+        ::_exit(1);
+    }
+    std::vector<char *> argv;
+    for (const std::string &a : plan.args)
+        argv.push_back(const_cast<char *>(a.c_str()));
+    argv.push_back(nullptr);
+    std::vector<char *> envp;
+    for (const std::string &e : env)
+        envp.push_back(const_cast<char *>(e.c_str()));
+    envp.push_back(nullptr);
+    // The sync socket stays open (close-on-exec): the parent takes EOF as "exec done".
+    ::syscall(SYS_close_range, 3 + plan.preserveFds, ~0U, CLOSE_RANGE_CLOEXEC);
+    for (int fd = 3; fd < 3 + plan.preserveFds; ++fd) {
+        int flags = ::fcntl(fd, F_GETFD);
+        if (flags >= 0)
+            ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+    }
+    if (auto r = applyFinalAffinity(plan.attrs); !r) {
+        sock.sendError(r.error());
+        ::_exit(1);
+    }
+    ::execve(exePath.c_str(), argv.data(), envp.data());
+    sock.sendError(Error("exec " + exePath + ": " + std::strerror(errno), errno));
     ::_exit(127);
 }
 

@@ -69,11 +69,18 @@ struct InitPlan {
     std::vector<spec::Hook> startContainerHooks;
     spec::State hookState;      // id, bundle, annotations; status and pid are filled in by the init
     int preserveFds = 0;        // fds 3..3+n-1 stay open across exec
+    int joinPidfd = -1;         // exec: the container init's pidfd, for setns
+    int joinFlags = 0;          // exec: CLONE_NEW* the process joins itself (not pid/time)
     std::string sessionKeyring; // joined as a new session keyring unless --no-new-keyring
 };
 
 /// Runs the init steps and execs the container process; never returns.
 [[noreturn]] void runInit(const InitPlan &plan, SyncSocket &sock);
+
+/// For `exec`: joins the container (plan.joinPidfd/joinFlags), sets up the process as the
+/// init's would be (terminal, rlimits, cwd, attributes, seccomp, user, capabilities,
+/// Landlock) and execs it; never returns. Errors go to the parent over sock.
+[[noreturn]] void runExecProcess(const InitPlan &plan, SyncSocket &sock);
 
 /// Resolves an executable as execvp would, with PATH from the container's env (or the
 /// default PATH). Fails with "executable file not found in $PATH", worded as runc's.

@@ -202,4 +202,21 @@ BOOST_FIXTURE_TEST_CASE(console_socket_not_listening_fails, TerminalFixture)
     BOOST_TEST(status(id).empty());
 }
 
+BOOST_FIXTURE_TEST_CASE(exec_tty_over_console_socket, TerminalFixture)
+{
+    // A container without a terminal; `exec -t -d` gives the new process a pty of its own,
+    // whose master goes to the console socket.
+    bundle.config()["process"]["terminal"] = false;
+    std::string id = startWaiting();
+    CommandResult e = runHusk({"exec", "--tty", "--detach", "--console-socket",
+                               console.path().string(), id, "/bin/husk-probe", "info"});
+    BOOST_REQUIRE_MESSAGE(e.ok(), e.describe());
+    UniqueFd master = console.receive();
+    BOOST_REQUIRE_MESSAGE(master, "no pty master arrived on the console socket");
+    json info = parseJson(readMaster(master.get()));
+    BOOST_TEST(info["isatty"] == json::array({true, true, true}), info["isatty"].dump());
+    BOOST_TEST(info["ttyname"].get<std::string>().starts_with("/dev/pts/"), info["ttyname"]);
+    BOOST_TEST(info["sid"] == info["pid"], "the exec'd process leads its session");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
