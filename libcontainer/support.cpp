@@ -1,5 +1,6 @@
 #include "libcontainer/support.h"
 
+#include "libcontainer/cgroups/resources.h"
 #include "libcontainer/net_devices.h"
 
 namespace husk {
@@ -9,26 +10,6 @@ namespace {
 std::unexpected<Error> notYet(const std::string &field)
 {
     return fail(field + ": not supported yet");
-}
-
-Result<void> checkResources(const spec::Resources &r)
-{
-    const std::string f = "linux.resources.";
-    if (r.memory)
-        return notYet(f + "memory");
-    if (r.cpu)
-        return notYet(f + "cpu");
-    if (r.blockIo)
-        return notYet(f + "blockIO");
-    if (!r.hugepageLimits.empty())
-        return notYet(f + "hugepageLimits");
-    if (r.network)
-        return notYet(f + "network");
-    if (!r.rdma.empty())
-        return notYet(f + "rdma");
-    if (!r.unified.empty())
-        return notYet(f + "unified");
-    return {};
 }
 
 } // namespace
@@ -43,8 +24,10 @@ Result<void> checkSupported(const spec::Config &c)
     if (!c.linux)
         return {};
     const spec::Linux &l = *c.linux;
+    // Every resource is applied (cgroups/resources.h); what can be judged without the host is
+    // judged now, before anything is created.
     if (l.resources)
-        HUSK_TRY(checkResources(*l.resources));
+        HUSK_TRY(cgroups::checkResources(*l.resources));
     if (l.intelRdt)
         return notYet("linux.intelRdt");
     if (!l.netDevices.empty()) // spec::validate has checked for a network namespace

@@ -8,41 +8,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
+#include <set>
+#include <sstream>
 
 #include "common/file.h"
 #include "common/log.h"
+#include "libcontainer/cgroups/devices_bpf.h"
 
 namespace husk::cgroups {
 
 namespace {
-
-std::string deviceRuleLine(const std::string &type, std::optional<int64_t> major,
-                           std::optional<int64_t> minor, const std::string &access)
-{
-    if (type == "a" || type.empty())
-        return "a";
-    std::string s = type + " ";
-    s += major && *major >= 0 ? std::to_string(*major) : "*";
-    s += ":";
-    s += minor && *minor >= 0 ? std::to_string(*minor) : "*";
-    s += " " + (access.empty() ? std::string("rwm") : access);
-    return s;
-}
-
-struct DefaultDevice {
-    const char *type;
-    int64_t major;
-    int64_t minor; // -1: any
-    const char *access;
-};
-
-// The nodes husk creates in /dev (plus mknod of anything, as runc allows), so a deny-all
-// rule in the config still leaves a working /dev.
-constexpr DefaultDevice kDefaultDevices[] = {
-    {"c", -1, -1, "m"}, {"b", -1, -1, "m"}, {"c", 1, 3, "rwm"},    {"c", 1, 5, "rwm"},
-    {"c", 1, 7, "rwm"}, {"c", 1, 8, "rwm"}, {"c", 1, 9, "rwm"},    {"c", 5, 0, "rwm"},
-    {"c", 5, 1, "rwm"}, {"c", 5, 2, "rwm"}, {"c", 136, -1, "rwm"},
-};
 
 Result<void> mkdirRecorded(const std::string &dir, std::vector<std::string> &created,
                            const std::string &mountPoint, bool cpuset)
@@ -76,21 +52,62 @@ Result<void> mkdirRecorded(const std::string &dir, std::vector<std::string> &cre
     return {};
 }
 
-} // namespace
-
-std::vector<CgroupWrite> v1DeviceWrites(const std::vector<spec::DeviceRule> &rules)
+// The controller a cgroup file belongs to: "memory.limit_in_bytes" -> memory.
+std::string controllerOf(const std::string &file)
 {
-    std::vector<CgroupWrite> out;
-    for (const spec::DeviceRule &r : rules)
-        out.push_back({r.allow ? "devices.allow" : "devices.deny",
-                       deviceRuleLine(r.type, r.major, r.minor, r.access)});
-    for (const DefaultDevice &d : kDefaultDevices)
-        out.push_back(
-            {"devices.allow",
-             deviceRuleLine(d.type, d.major < 0 ? std::nullopt : std::optional(d.major),
-                            d.minor < 0 ? std::nullopt : std::optional(d.minor), d.access)});
+    return file.substr(0, file.find('.'));
+}
+
+// The controllers of a v1 hierarchy key: "cpu,cpuacct" -> cpu, cpuacct.
+std::vector<std::string> keyControllers(const std::string &key)
+{
+    std::vector<std::string> out;
+    size_t pos = 0;
+    while (pos <= key.size()) {
+        size_t end = std::min(key.find(',', pos), key.size());
+        out.push_back(key.substr(pos, end - pos));
+        pos = end + 1;
+    }
     return out;
 }
+
+// Adds the controllers missing from dir's cgroup.subtree_control.
+Result<void> enableIn(const std::string &dir, const std::set<std::string> &controllers)
+{
+    std::string file = dir + "/cgroup.subtree_control";
+    std::string text = HUSK_TRY_CTX(readFile(file), "cgroup v2");
+    std::set<std::string> enabled;
+    std::istringstream in(text);
+    for (std::string c; in >> c;)
+        enabled.insert(c);
+    for (const std::string &c : controllers)
+        if (!enabled.contains(c))
+            HUSK_TRY_CTX(writeExisting(file, "+" + c),
+                         "cgroup v2: enable the " + c + " controller");
+    return {};
+}
+
+Result<void> enableControllers(const std::string &dir, const std::set<std::string> &controllers)
+{
+    if (controllers.empty())
+        return {};
+    Layout layout = HUSK_TRY(detectLayout());
+    const Hierarchy *h = layout.find("unified");
+    if (!h || !dir.starts_with(h->mountPoint + "/"))
+        return fail("cgroup v2: " + dir + " is not in the cgroup2 hierarchy");
+    // A cgroup2 directory has a controller's files only when every ancestor, from the root
+    // down to its parent, lists the controller in cgroup.subtree_control.
+    std::string cur = h->mountPoint;
+    std::string rel = dir.substr(cur.size());
+    for (size_t next = rel.find('/', 1); next != std::string::npos;
+         next = rel.find('/', next + 1)) {
+        HUSK_TRY(enableIn(cur, controllers));
+        cur = h->mountPoint + rel.substr(0, next);
+    }
+    return enableIn(cur, controllers);
+}
+
+} // namespace
 
 Result<std::string> containerCgroupPath(const std::string &cgroupsPath, const std::string &ownPath,
                                         const std::string &id)
@@ -164,22 +181,141 @@ Result<void> CgroupManager::create()
 
 Result<void> CgroupManager::apply(const spec::Resources &resources)
 {
-    if (auto it = record_.paths.find("devices"); it != record_.paths.end()) {
-        for (const CgroupWrite &w : v1DeviceWrites(resources.devices))
-            HUSK_TRY_CTX(writeExisting(it->second + "/" + w.file, w.value),
-                         "linux.resources.devices");
-    } else if (!resources.devices.empty()) {
-        // cgroup v2 has no devices files: rules need an eBPF program (the cgroups issue).
-        return fail("linux.resources.devices: not supported yet on cgroup v2");
+    CgroupFacts f = HUSK_TRY(facts());
+    if (f.unified) {
+        std::set<std::string> needed;
+        for (const std::string &c : v2ControllersUsed(resources))
+            if (f.v2.contains(c))
+                needed.insert(c);
+        HUSK_TRY(enableControllers(dirFor(Version::V2, ""), needed));
     }
-    if (resources.pidsLimit) {
-        // podman sends a pids limit by default. "max" (or 0 / a negative value) means none.
-        std::string value = *resources.pidsLimit > 0 ? std::to_string(*resources.pidsLimit) : "max";
-        auto it = record_.paths.find("pids");
-        if (it == record_.paths.end())
-            return fail("linux.resources.pids: not supported yet on cgroup v2");
-        HUSK_TRY_CTX(writeExisting(it->second + "/pids.max", value), "linux.resources.pids");
+    addCurrentValues(f);
+    ResourcePlan plan = HUSK_TRY(planResources(resources, f));
+    for (const std::string &w : plan.warnings)
+        log::warn(w);
+    std::vector<const ResourceWrite *> retry;
+    for (const ResourceWrite &w : plan.writes) {
+        auto r = perform(w);
+        if (!r && r.error().code() == EINVAL && w.retryOnEinval)
+            retry.push_back(&w);
+        else if (!r)
+            return std::unexpected(r.error());
     }
+    for (const ResourceWrite *w : retry)
+        HUSK_TRY(perform(*w));
+    if (plan.bpfDevices)
+        HUSK_TRY_CTX(
+            attachDeviceFilter(dirFor(Version::V2, ""), deviceFilterProgram(resources.devices)),
+            "linux.resources.devices");
+    return {};
+}
+
+Result<Stats> CgroupManager::stats() const
+{
+    CgroupFacts f = HUSK_TRY(facts());
+    CgroupReader read = [this](Version v, const std::string &file) -> Result<std::string> {
+        std::string dir = dirFor(v, controllerOf(file));
+        if (dir.empty())
+            return fail("no cgroup directory for " + file, ENOENT);
+        return readFile(dir + "/" + file);
+    };
+    std::vector<std::string> dirs;
+    std::error_code ec;
+    for (const auto &e : std::filesystem::directory_iterator("/sys/kernel/mm/hugepages", ec))
+        dirs.push_back(e.path().filename().string());
+    return collectStats(f, hugePageSizeNames(dirs), read);
+}
+
+Result<uint64_t> CgroupManager::oomKillCount() const
+{
+    // v1 counts kills in memory.oom_control (Linux 4.13), v2 in memory.events.
+    std::string file;
+    if (std::string dir = dirFor(Version::V1, "memory"); !dir.empty()) {
+        file = dir + "/memory.oom_control";
+    } else if (std::string dir = dirFor(Version::V2, ""); !dir.empty()) {
+        file = dir + "/memory.events";
+    } else {
+        return uint64_t{0};
+    }
+    auto text = readFile(file);
+    if (!text && text.error().code() == ENOENT) // no memory controller here
+        return uint64_t{0};
+    if (!text)
+        return std::unexpected(text.error());
+    return parseFlatKeyed(*text)["oom_kill"];
+}
+
+std::string CgroupManager::dirFor(Version v, const std::string &controller) const
+{
+    for (const auto &[key, dir] : record_.paths) {
+        if (v == Version::V2
+                ? key == "unified"
+                : key != "unified" && std::ranges::count(keyControllers(key), controller))
+            return dir;
+    }
+    return "";
+}
+
+Result<CgroupFacts> CgroupManager::facts() const
+{
+    CgroupFacts f;
+    for (const auto &[key, dir] : record_.paths) {
+        if (key == "unified") {
+            f.unified = true;
+            continue;
+        }
+        for (std::string &c : keyControllers(key))
+            if (!c.starts_with("name="))
+                f.v1.insert(std::move(c));
+    }
+    if (f.unified) {
+        // The controllers the hierarchy has at all; a controller the container's parents do
+        // not delegate yet is enabled by apply.
+        Layout layout = HUSK_TRY(detectLayout());
+        if (const Hierarchy *h = layout.find("unified")) {
+            auto text = readFile(h->mountPoint + "/cgroup.controllers");
+            if (!text)
+                return wrap(text.error(), "cgroup v2");
+            std::istringstream in(*text);
+            for (std::string c; in >> c;)
+                f.v2.insert(c);
+        }
+    }
+    f.hasFile = [this](Version v, const std::string &file) {
+        std::string dir = dirFor(v, controllerOf(file));
+        return !dir.empty() && ::access((dir + "/" + file).c_str(), F_OK) == 0;
+    };
+    return f;
+}
+
+void CgroupManager::addCurrentValues(CgroupFacts &f) const
+{
+    auto number = [this](Version v, const std::string &file) -> std::optional<uint64_t> {
+        std::string dir = dirFor(v, controllerOf(file));
+        auto text = dir.empty() ? Result<std::string>(fail("")) : readFile(dir + "/" + file);
+        return text ? parseCgroupNumber(*text) : std::nullopt;
+    };
+    if (f.v1.contains("memory")) {
+        f.memoryLimit = number(Version::V1, "memory.limit_in_bytes");
+        f.memoryUsage = number(Version::V1, "memory.usage_in_bytes");
+    } else if (f.unified && f.v2.contains("memory")) {
+        f.memoryLimit = number(Version::V2, "memory.max");
+        f.memoryUsage = number(Version::V2, "memory.current");
+    }
+    if (!f.v1.contains("cpu") && f.unified)
+        if (auto text = readFile(dirFor(Version::V2, "") + "/cpu.max"))
+            f.cpuMax = *text;
+}
+
+Result<void> CgroupManager::perform(const ResourceWrite &w) const
+{
+    std::string dir = dirFor(w.version, controllerOf(w.file));
+    if (dir.empty())
+        return fail(w.field + ": the container has no " + controllerOf(w.file) + " cgroup");
+    std::string path = dir + "/" + w.file;
+    auto r = writeExisting(path, w.value);
+    if (!r)
+        return fail(w.field + ": write \"" + w.value + "\" to " + path, r.error().code());
     return {};
 }
 
@@ -242,6 +378,11 @@ Result<void> CgroupManager::destroy()
             break;
         for (pid_t pid : *list)
             ::kill(pid, SIGKILL);
+        // A frozen task takes its SIGKILL only when thawed (delete --force of a paused
+        // container): signalled first, it dies before it runs again.
+        if (round == 0)
+            if (auto frozen = isFrozen(); frozen && *frozen)
+                (void)thaw();
         timespec ts{0, 5'000'000};
         nanosleep(&ts, nullptr);
     }

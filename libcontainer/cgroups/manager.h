@@ -11,20 +11,12 @@
 
 #include "common/result.h"
 #include "libcontainer/cgroups/layout.h"
+#include "libcontainer/cgroups/resources.h"
+#include "libcontainer/cgroups/stats.h"
 #include "libcontainer/state_store.h"
 #include "spec/config.h"
 
 namespace husk::cgroups {
-
-/// One write to a cgroup file: "devices.allow" <- "c 1:3 rwm".
-struct CgroupWrite {
-    std::string file;
-    std::string value;
-};
-
-/// The v1 device-controller writes for rules (spec order, then the default devices husk
-/// creates, as runc does). Pure.
-std::vector<CgroupWrite> v1DeviceWrites(const std::vector<spec::DeviceRule> &rules);
 
 /// The cgroup path a container uses inside every hierarchy: linux.cgroupsPath when absolute,
 /// relative to husk's own cgroup (ownPath) when relative, /husk/<id> when empty. Pure.
@@ -44,7 +36,10 @@ public:
 
     /// Creates the directories (mkdir -p), recording which ones husk made.
     [[nodiscard]] Result<void> create();
-    /// Applies linux.resources (devices for now; other controllers come with issue 4).
+    /// Applies every set field of linux.resources and only those, so it also serves `update`:
+    /// each controller on its v1 hierarchy, else on cgroup2 (enabling it in the ancestors'
+    /// cgroup.subtree_control first), device rules as v1 devices.allow/deny writes or as an
+    /// eBPF program on the cgroup2 directory. Errors name the config field.
     [[nodiscard]] Result<void> apply(const spec::Resources &resources);
     /// Moves a process into every hierarchy.
     [[nodiscard]] Result<void> addProcess(pid_t pid);
@@ -52,6 +47,18 @@ public:
     [[nodiscard]] Result<std::vector<pid_t>> pids() const;
     /// Signals every process in the cgroup.
     [[nodiscard]] Result<void> signalAll(int sig) const;
+    /// Freezes every process of the cgroup (v1 freezer.state, else cgroup2 cgroup.freeze) and
+    /// waits until the kernel reports it frozen; after a bounded wait it thaws and fails.
+    [[nodiscard]] Result<void> freeze();
+    /// Thaws the cgroup and waits until the kernel reports it thawed.
+    [[nodiscard]] Result<void> thaw();
+    /// Whether the cgroup is frozen (v1 FROZEN, v2 "frozen 1"; FREEZING is not frozen yet).
+    [[nodiscard]] Result<bool> isFrozen() const;
+    /// Resource usage for `events --stats`; statsJson() gives runc's JSON for it.
+    [[nodiscard]] Result<Stats> stats() const;
+    /// How many processes the OOM killer killed in the cgroup so far (v1 memory.oom_control,
+    /// v2 memory.events "oom_kill"); 0 where there is no memory controller.
+    [[nodiscard]] Result<uint64_t> oomKillCount() const;
     /// Kills what is left (SIGKILL, waiting for the cgroup to empty) and removes the
     /// directories husk created, deepest first. Safe to call twice.
     [[nodiscard]] Result<void> destroy();
@@ -60,6 +67,18 @@ public:
     const CgroupRecord &record() const { return record_; }
 
 private:
+    /// The directory of a controller's v1 hierarchy, or of cgroup2; "" when the container has
+    /// none.
+    std::string dirFor(Version v, const std::string &controller) const;
+    /// Where the container's cgroups are and what they offer, read from cgroupfs.
+    [[nodiscard]] Result<CgroupFacts> facts() const;
+    /// Adds the current memory limit and usage and cpu.max to f (for ordering and updates).
+    void addCurrentValues(CgroupFacts &f) const;
+    /// Performs one planned write; the error names the config field.
+    [[nodiscard]] Result<void> perform(const ResourceWrite &w) const;
+    /// The version freezer operations use.
+    [[nodiscard]] Result<Version> freezerVersion() const;
+
     CgroupRecord record_;
 };
 

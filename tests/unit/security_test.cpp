@@ -474,28 +474,40 @@ BOOST_AUTO_TEST_CASE(idmapped_mounts_are_supported)
 
 BOOST_AUTO_TEST_CASE(resources)
 {
+    // Every resource is applied now (cgroups/resources.h): none is refused as unsupported.
+    const std::function<void(spec::Resources &)> applied[] = {
+        [](spec::Resources &r) {
+            r.memory = spec::Memory{1 << 20, {}, 2 << 20};
+        },
+        [](spec::Resources &r) { r.cpu = spec::Cpu{512}; },
+        [](spec::Resources &r) { r.pidsLimit = 100; },
+        [](spec::Resources &r) { r.blockIo = spec::BlockIo{500}; },
+        [](spec::Resources &r) {
+            r.hugepageLimits = {{"2MB", 1}};
+        },
+        [](spec::Resources &r) {
+            r.network = spec::Network{1, {}};
+        },
+        [](spec::Resources &r) {
+            r.rdma["mlx5_1"] = spec::Rdma{1, 1};
+        },
+        [](spec::Resources &r) { r.unified["memory.max"] = "1G"; },
+    };
+    for (size_t i = 0; i < std::size(applied); ++i) {
+        spec::Config c = configFromText(kPlain);
+        applied[i](*c.linux->resources);
+        auto r = checkSupported(c);
+        BOOST_TEST(r.has_value(), "resource " << i << ": " << (r ? "" : r.error().what()));
+    }
+    // What can be judged without the host is refused before anything is created.
     auto res = [](const std::function<void(spec::Resources &)> &f) {
         return unsupported([&f](spec::Config &c) { f(*c.linux->resources); });
     };
-    BOOST_TEST(res([](spec::Resources &r) { r.memory = spec::Memory{}; }) ==
-               "linux.resources.memory: not supported yet");
-    BOOST_TEST(res([](spec::Resources &r) { r.cpu = spec::Cpu{}; }) ==
-               "linux.resources.cpu: not supported yet");
-    // pids limits are applied (podman sends one by default).
-    spec::Config withPids = configFromText(kPlain);
-    withPids.linux->resources->pidsLimit = 100;
-    BOOST_TEST(checkSupported(withPids).has_value());
-    BOOST_TEST(res([](spec::Resources &r) { r.blockIo = spec::BlockIo{}; }) ==
-               "linux.resources.blockIO: not supported yet");
-    BOOST_TEST(res([](spec::Resources &r) {
-                   r.hugepageLimits = {{"2MB", 1}};
-               }) == "linux.resources.hugepageLimits: not supported yet");
-    BOOST_TEST(res([](spec::Resources &r) { r.network = spec::Network{}; }) ==
-               "linux.resources.network: not supported yet");
-    BOOST_TEST(res([](spec::Resources &r) { r.rdma["mlx5_1"] = spec::Rdma{}; }) ==
-               "linux.resources.rdma: not supported yet");
-    BOOST_TEST(res([](spec::Resources &r) { r.unified["memory.max"] = "1G"; }) ==
-               "linux.resources.unified: not supported yet");
+    BOOST_TEST(res([](spec::Resources &r) { r.cpu = spec::Cpu{1}; }) ==
+               "linux.resources.cpu.shares: 1 is out of range (2-262144)");
+    BOOST_TEST(res([](spec::Resources &r) { r.unified["../escape"] = "1"; }) ==
+               "linux.resources.unified[\"../escape\"]: a key must be a cgroup v2 file name, "
+               "CONTROLLER.PARAMETER");
 }
 
 BOOST_AUTO_TEST_CASE(linux_fields)
@@ -524,9 +536,10 @@ BOOST_AUTO_TEST_CASE(parsed_fields_are_caught)
     spec::Config c = configFromText(R"({
         "ociVersion": "1.2.0", "root": {"path": "rootfs"},
         "process": {"cwd": "/", "args": ["sh"]},
-        "linux": {"resources": {"memory": {"limit": 1048576}}}
+        "linux": {"resources": {"memory": {"limit": 1048576, "swappiness": 150}}}
     })");
-    BOOST_TEST(errorText(checkSupported(c)) == "linux.resources.memory: not supported yet");
+    BOOST_TEST(errorText(checkSupported(c)) ==
+               "linux.resources.memory.swappiness: 150 is out of range (0-100)");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
