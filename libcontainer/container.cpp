@@ -39,6 +39,8 @@ Status liveStatus(const ContainerDir &dir, const StateRecord &r)
         return Status::Creating;
     if (!processMatches(r.pid, r.initStartTime))
         return Status::Stopped;
+    if (r.status == Status::Paused) // recorded by pause, cleared by resume
+        return Status::Paused;
     if (dir.hasExecFifo())
         return Status::Created;
     return Status::Running;
@@ -483,7 +485,12 @@ Result<spec::State> containerState(const GlobalOptions &g, const std::string &id
     StateStore store = HUSK_TRY(StateStore::open(g.root));
     ContainerDir dir = HUSK_TRY(store.openContainer(id));
     StateRecord rec = HUSK_TRY(dir.load());
-    return toState(rec, liveStatus(dir, rec));
+    spec::State st = toState(rec, liveStatus(dir, rec));
+    // OOM kills in the container's cgroup are reported as an annotation (husk's, not the
+    // config's), so an orchestrator polling state sees them.
+    if (auto ooms = cgroups::CgroupManager(rec.cgroup).oomKillCount(); ooms && *ooms > 0)
+        st.annotations["run.husk.oom-kills"] = std::to_string(*ooms);
+    return st;
 }
 
 Result<void> killContainer(const GlobalOptions &g, const std::string &id, int sig, bool all)
@@ -530,6 +537,11 @@ Result<void> deleteContainer(const GlobalOptions &g, const std::string &id, bool
     if (!canDelete(s) && !force)
         return fail("cannot delete container \"" + id + "\" that is " + std::string(statusName(s)) +
                     " (stop it first, or use --force)");
+    if (s == Status::Paused) {
+        // A frozen (v1) task never acts on SIGKILL: thaw first.
+        if (auto r = cgroups::CgroupManager(rec.cgroup).thaw(); !r)
+            log::warn("delete: " + r.error().what());
+    }
     if (s != Status::Stopped) {
         if (auto pidfd = openVerifiedPidfd(rec.pid, rec.initStartTime)) {
             (void)pidfdSignal(pidfd->get(), SIGKILL);

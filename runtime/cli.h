@@ -37,6 +37,8 @@ void addLifecycleCommands(CLI::App &app, Context &ctx);
 void addQueryCommands(CLI::App &app, Context &ctx);
 /// Registers exec.
 void addExecCommand(CLI::App &app, Context &ctx);
+/// Registers pause, resume, update, events.
+void addManageCommands(CLI::App &app, Context &ctx);
 /// Registers spec.
 void addSpecCommand(CLI::App &app, Context &ctx);
 

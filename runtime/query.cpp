@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "libcontainer/ps.h"
 #include "libcontainer/signals.h"
 #include "runtime/cli.h"
 
@@ -93,6 +94,34 @@ void addQueryCommands(CLI::App &app, Context &ctx)
                 return report("kill " + killId, sig.error());
             auto r = killContainer(ctx.global, killId, *sig, all);
             return r ? kOk : report("kill " + killId, r.error());
+        };
+    });
+
+    static std::string psId;
+    static std::string psFormat = "table";
+    static std::vector<std::string> psArgs;
+    CLI::App *ps = app.add_subcommand("ps", "list the processes in a container's cgroup");
+    ps->add_option("-f,--format", psFormat, "table (ps output) or json (an array of pids)")
+        ->check(CLI::IsMember({"table", "json"}))
+        ->capture_default_str();
+    ps->add_option("container-id", psId, "the container's id")->required();
+    ps->add_option("ps-args", psArgs, "arguments for ps(1) after --, default -ef");
+    ps->callback([&ctx] {
+        ctx.action = [&ctx] {
+            auto pids = containerPids(ctx.global, psId);
+            if (!pids)
+                return report("ps " + psId, pids.error());
+            if (psFormat == "json") {
+                if (!psArgs.empty())
+                    return report("ps " + psId, Error("ps arguments need --format table"));
+                std::cout << nlohmann::json(*pids).dump() << std::endl;
+                return kOk;
+            }
+            auto table = psTable(*pids, psArgs);
+            if (!table)
+                return report("ps " + psId, table.error());
+            std::cout << *table << std::flush;
+            return kOk;
         };
     });
 }

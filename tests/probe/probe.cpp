@@ -27,6 +27,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -577,6 +578,52 @@ int cmdWaitSignal()
     }
 }
 
+/// `alloc MIB`: allocates MIB MiB and writes every page, so it is really charged; prints
+/// {"ok": true, "mib": N} if it survived.
+int cmdAlloc(long mib)
+{
+    const size_t chunk = 1 << 20;
+    std::vector<std::unique_ptr<char[]>> blocks;
+    for (long i = 0; i < mib; ++i) {
+        blocks.emplace_back(new char[chunk]);
+        for (size_t off = 0; off < chunk; off += 4096)
+            blocks.back()[off] = static_cast<char>(i);
+    }
+    emit({{"ok", true}, {"mib", mib}});
+    return 0;
+}
+
+/// `fork N`: forks N children that block until the parent exits; prints how many forks
+/// succeeded and the errno of the first that failed.
+int cmdFork(int n)
+{
+    int made = 0;
+    int err = 0;
+    int gate[2];
+    if (::pipe(gate) < 0)
+        return 1;
+    for (int i = 0; i < n; ++i) {
+        pid_t pid = ::fork();
+        if (pid < 0) {
+            err = errno;
+            break;
+        }
+        if (pid == 0) {
+            ::close(gate[1]);
+            char c;
+            ssize_t r = ::read(gate[0], &c, 1); // EOF when the parent exits
+            (void)r;
+            ::_exit(0);
+        }
+        ++made;
+    }
+    json out = {{"ok", err == 0}, {"forked", made}};
+    if (err != 0)
+        out["error"] = errnoName(err);
+    emit(out);
+    return 0;
+}
+
 /// The usage text, printed on a bad command line.
 int usage()
 {
@@ -597,6 +644,8 @@ int usage()
                "  sysctl NAME          value of /proc/sys/NAME (dots or slashes)\n"
                "  exit N               exit with status N\n"
                "  sleep SECONDS        sleep, then exit 0\n"
+               "  alloc MIB            allocate and touch MIB MiB, print ok (or be OOM-killed)\n"
+               "  fork N               fork N children that wait; print how many forks worked\n"
                "  wait-signal          print {\"ready\":true}, then the first signal, one JSON\n"
                "                       line each, and exit 0\n"
                "  echo ARGS...         print ARGS joined by spaces as plain text\n",
@@ -635,6 +684,10 @@ int main(int argc, char **argv)
         return cmdSysctl(args[1]);
     if (cmd == "exit" && n == 2)
         return std::atoi(args[1].c_str());
+    if (cmd == "alloc" && n == 2)
+        return cmdAlloc(std::atol(args[1].c_str()));
+    if (cmd == "fork" && n == 2)
+        return cmdFork(std::atoi(args[1].c_str()));
     if (cmd == "sleep" && n == 2) {
         std::this_thread::sleep_for(std::chrono::duration<double>(std::atof(args[1].c_str())));
         return 0;

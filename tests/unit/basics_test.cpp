@@ -1,4 +1,4 @@
-// libcontainer/id.h, status.h, signals.h and namespaces.h.
+// libcontainer/id.h, status.h, signals.h, namespaces.h and ps.h.
 
 #define BOOST_TEST_MODULE basics
 #include "tests/unit/libcontainer_test_helpers.h"
@@ -14,6 +14,7 @@
 
 #include "libcontainer/id.h"
 #include "libcontainer/namespaces.h"
+#include "libcontainer/ps.h"
 #include "libcontainer/signals.h"
 #include "libcontainer/status.h"
 
@@ -353,3 +354,31 @@ BOOST_AUTO_TEST_CASE(path_missing)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(ps_output)
+
+BOOST_AUTO_TEST_CASE(keeps_header_and_container_pids)
+{
+    const char *out = "UID          PID    PPID  C STIME TTY          TIME CMD\n"
+                      "root           1       0  0 09:00 ?        00:00:01 /sbin/init\n"
+                      "root         412       1  0 09:01 ?        00:00:00 sleep 412\n"
+                      "root        4120       1  0 09:01 ?        00:00:00 sleep 4120\n"
+                      "root        5000     412  0 09:02 ?        00:00:00 sh\n";
+    std::string t = require(filterPsOutput(out, {412, 5000}));
+    BOOST_TEST(t == "UID          PID    PPID  C STIME TTY          TIME CMD\n"
+                    "root         412       1  0 09:01 ?        00:00:00 sleep 412\n"
+                    "root        5000     412  0 09:02 ?        00:00:00 sh\n");
+    // The PID column is found wherever -o puts it; a PPID equal to a pid is no match.
+    std::string o = require(filterPsOutput("COMMAND PID\nsh 5000\nsleep 9\n", {5000, 412}));
+    BOOST_TEST(o == "COMMAND PID\nsh 5000\n");
+    BOOST_TEST(require(filterPsOutput("PID\n", {1})) == "PID\n");
+}
+
+BOOST_AUTO_TEST_CASE(no_pid_column)
+{
+    BOOST_TEST(errorText(filterPsOutput("COMMAND\nsh\n", {1})) ==
+               "ps: no PID column in the output header \"COMMAND\"");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+

@@ -1,0 +1,247 @@
+// Integration tests on this host's real cgroup hierarchies (v1 or hybrid here; the v2 paths
+// run where a cgroup2 hierarchy has the controllers): resource limits seen from inside the
+// container, pause/resume, update, ps, events and OOM reporting.
+
+#ifndef BOOST_TEST_DYN_LINK // meson's boost dependency may define it already
+#define BOOST_TEST_DYN_LINK
+#endif
+#define BOOST_TEST_MODULE cgroups
+#include <boost/test/unit_test.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include "tests/integration/harness.h"
+
+using namespace husk::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+namespace utf = boost::unit_test;
+
+BOOST_TEST_GLOBAL_FIXTURE(RunFixture);
+
+namespace {
+
+/// The container's directory in the v1 hierarchy mounted as /sys/fs/cgroup/<hierarchy>
+/// ("memory", "cpu,cpuacct", ...), under husk's default cgroup path /husk/<id>.
+fs::path v1Dir(const std::string &hierarchy, const std::string &id)
+{
+    return fs::path("/sys/fs/cgroup") / hierarchy / "husk" / id;
+}
+
+std::string readTrimmed(const fs::path &file)
+{
+    std::ifstream in(file);
+    std::string s((std::istreambuf_iterator<char>(in)), {});
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
+        s.pop_back();
+    return s;
+}
+
+/// Precondition: a v1 hierarchy for each controller (this machine has them; a v2-only host
+/// skips with the reason).
+utf::precondition v1(std::vector<std::string> controllers)
+{
+    return utf::precondition([controllers](utf::test_unit_id) {
+        for (const std::string &c : controllers)
+            if (!fs::exists("/sys/fs/cgroup/" + c + "/cgroup.procs")) {
+                boost::test_tools::assertion_result r(false);
+                r.message() << "no v1 " << c << " hierarchy on this host";
+                return r;
+            }
+        return boost::test_tools::assertion_result(true);
+    });
+}
+
+/// `husk ARGS...` with the test's root.
+CommandResult cmd(const std::vector<std::string> &args)
+{
+    return runHusk(args, {.timeout = 30s});
+}
+
+/// A container running `sh -c script` in the background; returns its id.
+std::string startShell(Fixture &f, const std::string &script)
+{
+    f.bundle.config()["process"]["args"] = {"sh", "-c", script};
+    f.bundle.save();
+    std::string id = f.newId();
+    CommandResult c = f.create(id);
+    BOOST_REQUIRE_MESSAGE(c.ok(), c.describe());
+    CommandResult s = f.start(id);
+    BOOST_REQUIRE_MESSAGE(s.ok(), s.describe());
+    return id;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(limits)
+
+BOOST_FIXTURE_TEST_CASE(memory_limit_oom_kills_and_is_reported, Fixture, *v1({"memory"}))
+{
+    bundle.config()["linux"]["resources"]["memory"] = {{"limit", 32 << 20}, {"swap", 32 << 20}};
+    // sh survives; the probe allocating twice the limit is the OOM killer's pick.
+    std::string id =
+        startShell(*this, "sleep 1; /bin/husk-probe alloc 64; echo probe-exit $?; sleep 30");
+    CommandResult events = runHusk({"events", "--interval", "500ms", id}, {.timeout = 6s});
+    BOOST_TEST(events.timedOut, "events ended by itself: " << events.describe());
+    bool sawOom = false;
+    for (const json &e : parseJsonLines(events.out))
+        sawOom |= e["type"] == "oom" && e["id"] == id;
+    BOOST_TEST(sawOom, events.out);
+    BOOST_TEST(io.waitForOut("probe-exit 137"), io.out());
+    std::optional<json> st = state(id);
+    BOOST_REQUIRE(st.has_value());
+    BOOST_TEST(st->value("annotations", json::object()).value("run.husk.oom-kills", "") != "",
+               st->dump());
+    BOOST_TEST(readTrimmed(v1Dir("memory", id) / "memory.limit_in_bytes") ==
+               std::to_string(32 << 20));
+}
+
+BOOST_FIXTURE_TEST_CASE(pids_limit_stops_fork, Fixture, *v1({"pids"}))
+{
+    bundle.config()["linux"]["resources"]["pids"] = {{"limit", 5}};
+    json out = probe({"fork", "20"});
+    BOOST_TEST(out["ok"] == false, out.dump());
+    BOOST_TEST(out["error"] == "EAGAIN", out.dump());
+    BOOST_TEST(out["forked"].get<int>() < 5, out.dump());
+}
+
+BOOST_FIXTURE_TEST_CASE(cpuset_pins_the_container, Fixture, *v1({"cpuset"}))
+{
+    bundle.config()["linux"]["resources"]["cpu"] = {{"cpus", "0"}, {"mems", "0"}};
+    json status = probe({"read", "/proc/self/status"});
+    std::string text = status["content"];
+    BOOST_TEST(text.find("Cpus_allowed_list:\t0\n") != std::string::npos, text);
+}
+
+BOOST_FIXTURE_TEST_CASE(cpu_shares_and_quota_are_written, Fixture, *v1({"cpu,cpuacct"}))
+{
+    bundle.config()["linux"]["resources"]["cpu"] = {
+        {"shares", 512}, {"quota", 50000}, {"period", 100000}};
+    std::string id = startWaiting();
+    fs::path dir = v1Dir("cpu,cpuacct", id);
+    BOOST_TEST(readTrimmed(dir / "cpu.shares") == "512");
+    BOOST_TEST(readTrimmed(dir / "cpu.cfs_quota_us") == "50000");
+    BOOST_TEST(readTrimmed(dir / "cpu.cfs_period_us") == "100000");
+}
+
+BOOST_FIXTURE_TEST_CASE(device_rules_deny_and_allow, Fixture, *v1({"devices"}))
+{
+    // /dev/fuse exists in the container (linux.devices) but the cgroup decides access
+    // (opening it needs no capability, so EPERM can only come from the device rules).
+    bundle.config()["linux"]["devices"] = {
+        {{"path", "/dev/fuse"}, {"type", "c"}, {"major", 10}, {"minor", 229}, {"fileMode", 0666}}};
+    json denied = probe({"open", "/dev/fuse", "rw"});
+    BOOST_TEST(denied["ok"] == false, denied.dump());
+    BOOST_TEST(denied["error"] == "EPERM", denied.dump());
+    json &rules = bundle.config()["linux"]["resources"]["devices"];
+    rules.push_back(
+        {{"allow", true}, {"type", "c"}, {"major", 10}, {"minor", 229}, {"access", "rw"}});
+    json allowed = probe({"open", "/dev/fuse", "rw"});
+    BOOST_TEST(allowed["ok"] == true, allowed.dump());
+    // /dev/null stays usable under the default rules.
+    json null = probe({"open", "/dev/null", "rw"});
+    BOOST_TEST(null["ok"] == true, null.dump());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(commands)
+
+BOOST_FIXTURE_TEST_CASE(pause_freezes_and_resume_continues, Fixture, *v1({"freezer"}))
+{
+    bundle.config()["root"]["readonly"] = false; // the counter is read from the host
+    // Written beside and renamed, so the host never reads a half-written counter.
+    std::string id = startShell(
+        *this, "i=0; while :; do i=$((i+1)); echo $i > /progress.new; mv /progress.new /progress; "
+               "done");
+    fs::path progress = bundle.rootfs() / "progress";
+    auto value = [&] { return std::atol(readTrimmed(progress).c_str()); };
+    std::this_thread::sleep_for(300ms);
+    BOOST_REQUIRE(value() > 0);
+    BOOST_REQUIRE(cmd({"pause", id}).ok());
+    BOOST_TEST(status(id) == "paused");
+    long frozen = value();
+    std::this_thread::sleep_for(500ms);
+    BOOST_TEST(value() == frozen, "the container made progress while paused");
+    BOOST_TEST(cmd({"pause", id}).failed(), "pausing twice must fail");
+    BOOST_REQUIRE(cmd({"resume", id}).ok());
+    BOOST_TEST(status(id) == "running");
+    std::this_thread::sleep_for(500ms);
+    BOOST_TEST(value() > frozen, "no progress after resume");
+    BOOST_TEST(cmd({"resume", id}).failed(), "resuming a running container must fail");
+}
+
+BOOST_FIXTURE_TEST_CASE(paused_container_can_be_force_deleted, Fixture, *v1({"freezer"}))
+{
+    std::string id = startWaiting();
+    BOOST_REQUIRE(cmd({"pause", id}).ok());
+    CommandResult d = cmd({"delete", "--force", id});
+    BOOST_TEST(d.ok(), d.describe());
+    BOOST_TEST(!state(id).has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(update_changes_live_limits, Fixture, *v1({"pids", "memory"}))
+{
+    std::string id = startWaiting();
+    BOOST_REQUIRE(cmd({"update", "--pids-limit", "7", "--memory", "64m", id}).ok());
+    BOOST_TEST(readTrimmed(v1Dir("pids", id) / "pids.max") == "7");
+    BOOST_TEST(readTrimmed(v1Dir("memory", id) / "memory.limit_in_bytes") ==
+               std::to_string(64 << 20));
+    // -r with a resources document; the change is kept in the container's state.
+    fs::path file = bundle.path() / "resources.json";
+    std::ofstream(file) << R"({"pids": {"limit": 9}})";
+    BOOST_REQUIRE(cmd({"update", "-r", file.string(), id}).ok());
+    BOOST_TEST(readTrimmed(v1Dir("pids", id) / "pids.max") == "9");
+    // A bad value is refused and changes nothing.
+    BOOST_TEST(cmd({"update", "--memory", "lots", id}).failed());
+    BOOST_TEST(readTrimmed(v1Dir("pids", id) / "pids.max") == "9");
+}
+
+BOOST_FIXTURE_TEST_CASE(ps_lists_exactly_the_containers_pids, Fixture)
+{
+    std::string id = startWaiting();
+    int initPid = state(id)->at("pid").get<int>();
+    fs::path pidFile = bundle.path() / "exec.pid";
+    BOOST_REQUIRE(
+        cmd({"exec", "-d", "--pid-file", pidFile.string(), id, "/bin/husk-probe", "sleep", "30"})
+            .ok());
+    int execPid = std::atoi(readTrimmed(pidFile).c_str());
+    CommandResult ps = cmd({"ps", "--format", "json", id});
+    BOOST_REQUIRE_MESSAGE(ps.ok(), ps.describe());
+    std::vector<int> pids = json::parse(ps.out).get<std::vector<int>>();
+    std::sort(pids.begin(), pids.end());
+    std::vector<int> want = {initPid, execPid};
+    std::sort(want.begin(), want.end());
+    BOOST_TEST(pids == want, boost::test_tools::per_element());
+    CommandResult table = cmd({"ps", id});
+    BOOST_REQUIRE_MESSAGE(table.ok(), table.describe());
+    BOOST_TEST(table.out.find("PID") != std::string::npos, table.out);
+    BOOST_TEST(table.out.find("sleep 30") != std::string::npos, table.out);
+}
+
+BOOST_FIXTURE_TEST_CASE(events_stats_numbers_move, Fixture, *v1({"cpu,cpuacct", "memory"}))
+{
+    std::string id = startShell(*this, "while :; do :; done");
+    auto sample = [&] {
+        CommandResult r = cmd({"events", "--stats", id});
+        BOOST_REQUIRE_MESSAGE(r.ok(), r.describe());
+        json e = parseJson(r.out);
+        BOOST_REQUIRE(e["type"] == "stats");
+        BOOST_REQUIRE(e["id"] == id);
+        return e["data"];
+    };
+    json first = sample();
+    std::this_thread::sleep_for(500ms);
+    json second = sample();
+    uint64_t a = first["cpu"]["usage"]["total"].get<uint64_t>();
+    uint64_t b = second["cpu"]["usage"]["total"].get<uint64_t>();
+    BOOST_TEST(b > a, "cpu usage did not move: " << a << " -> " << b);
+    BOOST_TEST(second["memory"]["usage"]["usage"].get<uint64_t>() > 0U, second["memory"].dump());
+    BOOST_TEST(second["pids"]["current"].get<uint64_t>() >= 1U, second["pids"].dump());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
