@@ -33,6 +33,19 @@ int cloneFlag(spec::NamespaceType t)
     return 0;
 }
 
+const char *procNamespaceName(spec::NamespaceType t)
+{
+    using T = spec::NamespaceType;
+    switch (t) {
+    case T::Network:
+        return "net";
+    case T::Mount:
+        return "mnt";
+    default:
+        return spec::namespaceTypeName(t); // the others have the spec's name
+    }
+}
+
 int joinOrder(spec::NamespaceType t)
 {
     using T = spec::NamespaceType;

@@ -11,6 +11,9 @@ namespace husk {
 /// The CLONE_NEW* flag of a namespace type.
 int cloneFlag(spec::NamespaceType t);
 
+/// The name of a namespace type's file under /proc/PID/ns ("net" for network, "mnt" for mount).
+const char *procNamespaceName(spec::NamespaceType t);
+
 /// A namespace to join by path, opened before clone so a bad path fails early.
 struct NamespaceJoin {
     spec::NamespaceType type;

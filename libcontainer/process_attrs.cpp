@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "common/file.h"
+#include "common/name_table.h"
 
 namespace husk {
 
@@ -465,6 +466,16 @@ Result<void> applyMemoryPolicy(const MemoryPolicyPlan &plan)
                   plan.nodemask.empty() ? nullptr : plan.nodemask.data(), maxNode) < 0)
         return failErrno("set_mempolicy");
     return {};
+}
+
+std::vector<std::string_view> memoryPolicyModeNames()
+{
+    return mapKeys(kMpolModes);
+}
+
+std::vector<std::string_view> memoryPolicyFlagNames()
+{
+    return mapKeys(kMpolFlags);
 }
 
 // ---- LSMs -------------------------------------------------------------------------------------

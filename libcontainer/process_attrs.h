@@ -93,6 +93,10 @@ struct MemoryPolicyPlan {
 [[nodiscard]] Result<MemoryPolicyPlan> planMemoryPolicy(const spec::MemoryPolicy &policy);
 /// set_mempolicy() of the calling thread; inherited by children and kept across execve.
 [[nodiscard]] Result<void> applyMemoryPolicy(const MemoryPolicyPlan &plan);
+/// The mode names planMemoryPolicy recognizes (MPOL_BIND, ...), sorted.
+std::vector<std::string_view> memoryPolicyModeNames();
+/// The flag names planMemoryPolicy recognizes (MPOL_F_STATIC_NODES, ...), sorted.
+std::vector<std::string_view> memoryPolicyFlagNames();
 
 // ---- LSMs -------------------------------------------------------------------------------------
 

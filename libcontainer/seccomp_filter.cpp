@@ -11,6 +11,7 @@
 #include <set>
 
 #include "common/log.h"
+#include "common/name_table.h"
 #include "common/unique_fd.h"
 
 namespace husk {
@@ -22,94 +23,133 @@ struct CtxDeleter {
 };
 using SeccompCtx = std::unique_ptr<void, CtxDeleter>;
 
-std::optional<scmp_compare> compareOp(const std::string &op)
-{
-    if (op == "SCMP_CMP_NE")
-        return SCMP_CMP_NE;
-    if (op == "SCMP_CMP_LT")
-        return SCMP_CMP_LT;
-    if (op == "SCMP_CMP_LE")
-        return SCMP_CMP_LE;
-    if (op == "SCMP_CMP_EQ")
-        return SCMP_CMP_EQ;
-    if (op == "SCMP_CMP_GE")
-        return SCMP_CMP_GE;
-    if (op == "SCMP_CMP_GT")
-        return SCMP_CMP_GT;
-    if (op == "SCMP_CMP_MASKED_EQ")
-        return SCMP_CMP_MASKED_EQ;
-    return std::nullopt;
-}
+struct ActionName {
+    std::string_view name;
+    uint32_t action; // SCMP_ACT_* (errno 0 for the two that carry one)
+    bool takesErrno; // the spec: errnoRet/defaultErrnoRet only for actions returning an errno
+};
 
-std::optional<uint32_t> archToken(const std::string &arch)
-{
-    static const std::pair<const char *, uint32_t> kArches[] = {
-        {"SCMP_ARCH_X86", SCMP_ARCH_X86},
-        {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
-        {"SCMP_ARCH_X32", SCMP_ARCH_X32},
-        {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
-        {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
-        {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
-        {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
-        {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
-        {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
-        {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
-        {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
-        {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
-        {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
-        {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
-        {"SCMP_ARCH_S390", SCMP_ARCH_S390},
-        {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
-        {"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},
-        {"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64},
-        {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
-    };
-    for (const auto &[name, token] : kArches)
-        if (arch == name)
-            return token;
-    return std::nullopt;
-}
+constexpr ActionName kActions[] = {
+    {"SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD, false}, // the spec's older name for KILL_THREAD
+    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false},
+    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false},
+    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, false},
+    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), true},
+    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true},
+    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false},
+    {"SCMP_ACT_LOG", SCMP_ACT_LOG, false},
+    {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, false},
+};
 
-std::optional<unsigned int> filterFlag(const std::string &f)
-{
-    if (f == "SECCOMP_FILTER_FLAG_TSYNC")
-        return SECCOMP_FILTER_FLAG_TSYNC;
-    if (f == "SECCOMP_FILTER_FLAG_LOG")
-        return SECCOMP_FILTER_FLAG_LOG;
-    if (f == "SECCOMP_FILTER_FLAG_SPEC_ALLOW")
-        return SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-    if (f == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")
-        return 1U << 5; // not in Debian 12's headers yet
-    return std::nullopt;
-}
+struct OperatorName {
+    std::string_view name;
+    scmp_compare op;
+};
 
-// The spec: errnoRet/defaultErrnoRet are only for actions that return an errno.
+constexpr OperatorName kOperators[] = {
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+};
+
+struct ArchName {
+    std::string_view name;
+    uint32_t token;
+};
+
+constexpr ArchName kArches[] = {
+    {"SCMP_ARCH_X86", SCMP_ARCH_X86},
+    {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
+    {"SCMP_ARCH_X32", SCMP_ARCH_X32},
+    {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
+    {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
+    {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
+    {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
+    {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
+    {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
+    {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
+    {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
+    {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
+    {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
+    {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
+    {"SCMP_ARCH_S390", SCMP_ARCH_S390},
+    {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
+    {"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},
+    {"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64},
+    {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
+};
+
+struct FlagName {
+    std::string_view name;
+    unsigned int flag;
+};
+
+constexpr unsigned int kFlagWaitKillableRecv = 1U << 5; // not in Debian 12's headers yet
+
+constexpr FlagName kFlags[] = {
+    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", kFlagWaitKillableRecv},
+};
+
 bool takesErrno(const std::string &action)
 {
-    return action == "SCMP_ACT_ERRNO" || action == "SCMP_ACT_TRACE";
+    const ActionName *a = findByName(kActions, action);
+    return a && a->takesErrno;
 }
 
 } // namespace
 
 std::optional<uint32_t> seccompAction(const std::string &name, std::optional<uint32_t> errnoRet)
 {
-    if (name == "SCMP_ACT_KILL" || name == "SCMP_ACT_KILL_THREAD")
-        return SCMP_ACT_KILL_THREAD;
-    if (name == "SCMP_ACT_KILL_PROCESS")
-        return SCMP_ACT_KILL_PROCESS;
-    if (name == "SCMP_ACT_TRAP")
-        return SCMP_ACT_TRAP;
-    if (name == "SCMP_ACT_ERRNO")
-        return SCMP_ACT_ERRNO(errnoRet.value_or(EPERM));
-    if (name == "SCMP_ACT_TRACE")
-        return SCMP_ACT_TRACE(errnoRet.value_or(EPERM));
-    if (name == "SCMP_ACT_ALLOW")
-        return SCMP_ACT_ALLOW;
-    if (name == "SCMP_ACT_LOG")
-        return SCMP_ACT_LOG;
-    if (name == "SCMP_ACT_NOTIFY")
-        return SCMP_ACT_NOTIFY;
-    return std::nullopt;
+    const ActionName *a = findByName(kActions, name);
+    if (!a)
+        return std::nullopt;
+    // The low 16 bits of the two errno-carrying actions are the value (SCMP_ACT_ERRNO(x)).
+    return a->takesErrno ? a->action | (errnoRet.value_or(EPERM) & 0xffffU) : a->action;
+}
+
+SeccompNames seccompNames()
+{
+    return {tableNames(kActions), tableNames(kOperators), tableNames(kArches), tableNames(kFlags)};
+}
+
+bool seccompFlagSupported(std::string_view name)
+{
+    const FlagName *f = findByName(kFlags, name);
+    if (!f)
+        return false;
+    // The kernel checks the flags before it reads the program: with no program, a flag it knows
+    // fails with EFAULT and one it does not with EINVAL. Nothing is loaded either way. It refuses
+    // WAIT_KILLABLE_RECV without NEW_LISTENER, so that one is asked with it.
+    unsigned int flags = f->flag;
+    if (flags == kFlagWaitKillableRecv)
+        flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    return ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, nullptr) < 0 && errno == EFAULT;
+}
+
+bool seccompActionAvailable(std::string_view name)
+{
+    const ActionName *a = findByName(kActions, name);
+    if (!a)
+        return false;
+    // libseccomp's SCMP_ACT_* values are the kernel's SECCOMP_RET_* values.
+    uint32_t action = a->action;
+    return ::syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
+}
+
+std::string libseccompVersion()
+{
+    const scmp_version *v = seccomp_version();
+    if (!v)
+        return "";
+    return std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+           std::to_string(v->micro);
 }
 
 Result<SeccompProgram> compileSeccomp(const spec::Seccomp &s)
@@ -127,22 +167,29 @@ Result<SeccompProgram> compileSeccomp(const spec::Seccomp &s)
     // The BPF is loaded by husk itself; libseccomp's own NNP handling never applies.
     seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);
     for (size_t i = 0; i < s.architectures.size(); ++i) {
-        auto token = archToken(s.architectures[i]);
-        if (!token)
+        const ArchName *arch = findByName(kArches, s.architectures[i]);
+        if (!arch)
             return fail(f + "architectures[" + std::to_string(i) + "]: unknown architecture \"" +
                         s.architectures[i] + "\"");
-        int r = seccomp_arch_add(ctx.get(), *token);
+        int r = seccomp_arch_add(ctx.get(), arch->token);
+        // One BPF program reads syscall arguments in one byte order: libseccomp refuses an
+        // architecture whose order differs from the host's with EDOM.
+        if (r == -EDOM)
+            return fail(f + "architectures[" + std::to_string(i) + "]: " + s.architectures[i] +
+                            " cannot share a filter with this host's architecture (other byte "
+                            "order)",
+                        EDOM);
         if (r < 0 && r != -EEXIST)
             return fail(f + "architectures[" + std::to_string(i) + "]: add", -r);
     }
     SeccompProgram prog;
     prog.listener = seccompUsesNotify(s);
     for (size_t i = 0; i < s.flags.size(); ++i) {
-        auto flag = filterFlag(s.flags[i]);
+        const FlagName *flag = findByName(kFlags, s.flags[i]);
         if (!flag)
             return fail(f + "flags[" + std::to_string(i) + "]: unknown flag \"" + s.flags[i] +
                         "\"");
-        prog.flags |= *flag;
+        prog.flags |= flag->flag;
     }
     for (size_t i = 0; i < s.syscalls.size(); ++i) {
         const spec::SeccompSyscall &sc = s.syscalls[i];
@@ -157,14 +204,14 @@ Result<SeccompProgram> compileSeccomp(const spec::Seccomp &s)
         bool repeated = false;
         for (size_t a = 0; a < sc.args.size(); ++a) {
             const spec::SeccompArg &arg = sc.args[a];
-            auto op = compareOp(arg.op);
+            const OperatorName *op = findByName(kOperators, arg.op);
             if (!op)
                 return fail(field + ".args[" + std::to_string(a) + "].op: unknown operator \"" +
                             arg.op + "\"");
             if (arg.index > 5)
                 return fail(field + ".args[" + std::to_string(a) + "].index: must be 0..5");
             repeated |= !indexes.insert(arg.index).second;
-            args.push_back(scmp_arg_cmp{arg.index, *op, arg.value, arg.valueTwo});
+            args.push_back(scmp_arg_cmp{arg.index, op->op, arg.value, arg.valueTwo});
         }
         // A rule equal to the default action is redundant (libseccomp rejects it).
         if (*action == *def)

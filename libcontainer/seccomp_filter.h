@@ -5,6 +5,8 @@
 
 #include <linux/filter.h>
 
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -21,6 +23,28 @@ struct SeccompProgram {
 
 /// The action value of a spec action name ("SCMP_ACT_ERRNO") with its errno; nullopt if unknown.
 std::optional<uint32_t> seccompAction(const std::string &name, std::optional<uint32_t> errnoRet);
+
+/// The names compileSeccomp recognizes, each list in the order of its parsing table.
+struct SeccompNames {
+    std::vector<std::string_view> actions;   // syscalls[].action, defaultAction
+    std::vector<std::string_view> operators; // syscalls[].args[].op
+    std::vector<std::string_view> archs;     // architectures
+    std::vector<std::string_view> flags;     // flags
+};
+
+/// The vocabulary of linux.seccomp, read from the tables compileSeccomp parses with.
+SeccompNames seccompNames();
+
+/// Whether this kernel accepts a filter flag ("SECCOMP_FILTER_FLAG_LOG"); asks seccomp(2)
+/// without loading anything. False for a name husk does not know.
+bool seccompFlagSupported(std::string_view name);
+
+/// Whether this kernel has an action ("SCMP_ACT_NOTIFY"), by SECCOMP_GET_ACTION_AVAIL. False for a
+/// name husk does not know, and on kernels without seccomp filters.
+bool seccompActionAvailable(std::string_view name);
+
+/// The version of the libseccomp husk runs with ("2.5.4"), "" when it does not say.
+std::string libseccompVersion();
 
 /// Compiles linux.seccomp. Unknown syscall names are skipped (debug log), as runc; unknown
 /// actions, architectures, operators and flags are errors naming the field.

@@ -41,5 +41,7 @@ void addExecCommand(CLI::App &app, Context &ctx);
 void addManageCommands(CLI::App &app, Context &ctx);
 /// Registers spec.
 void addSpecCommand(CLI::App &app, Context &ctx);
+/// Registers features and check.
+void addInfoCommands(CLI::App &app, Context &ctx);
 
 } // namespace husk::cli

@@ -1,10 +1,10 @@
-#include <seccomp.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
 
 #include "common/log.h"
+#include "libcontainer/seccomp_filter.h"
 #include "runtime/cli.h"
 #include "runtime/version.h"
 
@@ -26,11 +26,10 @@ namespace {
 
 std::string versionText()
 {
-    const scmp_version *v = seccomp_version();
-    std::string text = "husk version " HUSK_VERSION "\ncommit: " HUSK_COMMIT "\nspec: 1.2.0\n";
-    if (v)
-        text += "libseccomp: " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
-                std::to_string(v->micro) + "\n";
+    std::string text = "husk version " HUSK_VERSION "\ncommit: " HUSK_COMMIT "\nspec: " +
+                       std::string(husk::spec::kSpecVersion) + "\n";
+    if (std::string v = husk::libseccompVersion(); !v.empty())
+        text += "libseccomp: " + v + "\n";
     return text;
 }
 
@@ -80,6 +79,7 @@ int main(int argc, char **argv)
     addManageCommands(app, ctx);
     addQueryCommands(app, ctx);
     addSpecCommand(app, ctx);
+    addInfoCommands(app, ctx);
 
     // An unknown command must fail even with --help after it: podman probes `checkpoint --help`
     // to learn whether a runtime can checkpoint.

@@ -8,11 +8,15 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace husk::spec {
+
+/// The runtime-spec version husk implements (`ociVersion` of `husk spec`, `features`).
+inline constexpr const char *kSpecVersion = "1.2.0";
 
 /// A uid or gid mapping range (linux.uidMappings, mounts[].uidMappings).
 struct IdMapping {
@@ -128,8 +132,31 @@ struct Hooks {
     std::vector<Hook> poststop;
 };
 
+/// A config.hooks key and the member it fills.
+struct HookKind {
+    std::string_view name;
+    std::vector<Hook> Hooks::*member;
+};
+
+/// Every config.hooks key, in the order the hooks run; parsing, validation and `features` all
+/// read this one table.
+inline constexpr HookKind kHookKinds[] = {
+    {"prestart", &Hooks::prestart},
+    {"createRuntime", &Hooks::createRuntime},
+    {"createContainer", &Hooks::createContainer},
+    {"startContainer", &Hooks::startContainer},
+    {"poststart", &Hooks::poststart},
+    {"poststop", &Hooks::poststop},
+};
+
 /// The namespace kinds of linux.namespaces[].type.
 enum class NamespaceType { Pid, Network, Mount, Ipc, Uts, User, Cgroup, Time };
+
+/// Every namespace type, for parsing linux.namespaces[].type and for `features`.
+inline constexpr NamespaceType kNamespaceTypes[] = {
+    NamespaceType::Pid, NamespaceType::Network, NamespaceType::Mount,  NamespaceType::Ipc,
+    NamespaceType::Uts, NamespaceType::User,    NamespaceType::Cgroup, NamespaceType::Time,
+};
 
 /// linux.namespaces[].
 struct Namespace {

@@ -6,6 +6,8 @@
 
 #include <vector>
 
+#include "spec/config.h"
+
 namespace husk::spec {
 
 namespace {
@@ -123,7 +125,7 @@ OJson linuxSection(const SpecTemplate &t)
 OJson orderedSpec(const SpecTemplate &t)
 {
     OJson s;
-    s["ociVersion"] = "1.2.0";
+    s["ociVersion"] = kSpecVersion;
     s["process"] = process();
     s["root"] = OJson{{"path", "rootfs"}, {"readonly", true}};
     s["hostname"] = "husk";

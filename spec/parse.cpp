@@ -86,12 +86,8 @@ Result<Hooks> parseHooks(const Json &v, const std::string &path)
 {
     HUSK_TRY(detail::expectObject(v, path));
     Hooks hooks;
-    HUSK_TRY(optionalMember(v, path, "prestart", hooks.prestart));
-    HUSK_TRY(optionalMember(v, path, "createRuntime", hooks.createRuntime));
-    HUSK_TRY(optionalMember(v, path, "createContainer", hooks.createContainer));
-    HUSK_TRY(optionalMember(v, path, "startContainer", hooks.startContainer));
-    HUSK_TRY(optionalMember(v, path, "poststart", hooks.poststart));
-    HUSK_TRY(optionalMember(v, path, "poststop", hooks.poststop));
+    for (const HookKind &kind : kHookKinds)
+        HUSK_TRY(optionalMember(v, path, kind.name, hooks.*kind.member));
     return hooks;
 }
 
@@ -128,11 +124,7 @@ std::string syntaxMessage(const std::string &what)
 
 std::optional<NamespaceType> namespaceTypeFromName(std::string_view name)
 {
-    static constexpr NamespaceType all[] = {
-        NamespaceType::Pid, NamespaceType::Network, NamespaceType::Mount,  NamespaceType::Ipc,
-        NamespaceType::Uts, NamespaceType::User,    NamespaceType::Cgroup, NamespaceType::Time,
-    };
-    for (NamespaceType t : all)
+    for (NamespaceType t : kNamespaceTypes)
         if (name == namespaceTypeName(t))
             return t;
     return std::nullopt;

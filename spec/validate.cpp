@@ -187,18 +187,11 @@ Result<void> validateMounts(const Config &c)
 
 Result<void> validateHooks(const Hooks &h)
 {
-    const std::pair<const char *, const std::vector<Hook> *> lists[] = {
-        {"prestart", &h.prestart},
-        {"createRuntime", &h.createRuntime},
-        {"createContainer", &h.createContainer},
-        {"startContainer", &h.startContainer},
-        {"poststart", &h.poststart},
-        {"poststop", &h.poststop},
-    };
-    for (const auto &[name, hooks] : lists) {
-        for (size_t i = 0; i < hooks->size(); ++i) {
-            const Hook &hook = (*hooks)[i];
-            std::string p = indexPath(memberPath("hooks", name), i);
+    for (const HookKind &kind : kHookKinds) {
+        const std::vector<Hook> &hooks = h.*kind.member;
+        for (size_t i = 0; i < hooks.size(); ++i) {
+            const Hook &hook = hooks[i];
+            std::string p = indexPath(memberPath("hooks", kind.name), i);
             if (!isAbsolute(hook.path))
                 return notAbsolute(memberPath(p, "path"), hook.path);
             if (hook.timeout && *hook.timeout <= 0)

@@ -3,7 +3,10 @@
 #include <linux/mount.h>
 #include <sys/mount.h>
 
+#include <algorithm>
 #include <string_view>
+
+#include "common/name_table.h"
 
 namespace husk::rootfs {
 
@@ -48,6 +51,7 @@ constexpr FlagOption kFlagOptions[] = {
     {"silent", false, MS_SILENT},
     {"strictatime", false, MS_STRICTATIME},
     {"suid", true, MS_NOSUID},
+    {"symfollow", true, MS_NOSYMFOLLOW},
     {"sync", false, MS_SYNCHRONOUS},
 };
 
@@ -91,6 +95,18 @@ constexpr AttrOption kAttrOptions[] = {
     {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
 };
 
+struct ExtensionOption {
+    std::string_view name;
+    void (*apply)(MountOptions &);
+};
+
+// The spec's options that are husk's to act on: never mount(2) flags, never filesystem data.
+constexpr ExtensionOption kExtensionOptions[] = {
+    {"tmpcopyup", [](MountOptions &o) { o.tmpcopyup = true; }},
+    {"idmap", [](MountOptions &o) { o.idmap = true; }},
+    {"ridmap", [](MountOptions &o) { o.idmap = o.recursiveIdmap = true; }},
+};
+
 } // namespace
 
 bool MountOptions::isBind() const
@@ -111,53 +127,26 @@ Result<MountOptions> parseMountOptions(const std::vector<std::string> &options)
 {
     MountOptions out;
     for (const std::string &opt : options) {
-        bool matched = false;
-        for (const FlagOption &f : kFlagOptions) {
-            if (f.name != opt)
-                continue;
-            if (f.clear) {
-                out.flags &= ~f.flag;
-                out.cleared |= f.flag;
+        if (const FlagOption *f = findByName(kFlagOptions, opt)) {
+            if (f->clear) {
+                out.flags &= ~f->flag;
+                out.cleared |= f->flag;
             } else {
-                out.flags |= f.flag;
-                out.cleared &= ~f.flag;
+                out.flags |= f->flag;
+                out.cleared &= ~f->flag;
             }
-            matched = true;
-            break;
-        }
-        if (!matched) {
-            for (const PropagationOption &p : kPropagationOptions) {
-                if (p.name == opt) {
-                    out.propagation.push_back(p.flags);
-                    matched = true;
-                    break;
-                }
+        } else if (const PropagationOption *p = findByName(kPropagationOptions, opt)) {
+            out.propagation.push_back(p->flags);
+        } else if (const AttrOption *a = findByName(kAttrOptions, opt)) {
+            if (a->clear) {
+                out.attrClear |= a->attr;
+                out.attrSet &= ~a->attr;
+            } else {
+                out.attrSet |= a->attr;
+                out.attrClear &= ~a->attr;
             }
-        }
-        if (!matched) {
-            for (const AttrOption &a : kAttrOptions) {
-                if (a.name != opt)
-                    continue;
-                if (a.clear) {
-                    out.attrClear |= a.attr;
-                    out.attrSet &= ~a.attr;
-                } else {
-                    out.attrSet |= a.attr;
-                    out.attrClear &= ~a.attr;
-                }
-                matched = true;
-                break;
-            }
-        }
-        if (matched)
-            continue;
-        if (opt == "tmpcopyup") {
-            out.tmpcopyup = true;
-        } else if (opt == "idmap") {
-            out.idmap = true;
-        } else if (opt == "ridmap") {
-            out.idmap = true;
-            out.recursiveIdmap = true;
+        } else if (const ExtensionOption *e = findByName(kExtensionOptions, opt)) {
+            e->apply(out);
         } else if (opt.empty()) {
             return fail("empty mount option");
         } else {
@@ -169,13 +158,22 @@ Result<MountOptions> parseMountOptions(const std::vector<std::string> &options)
     return out;
 }
 
+std::vector<std::string_view> knownMountOptions()
+{
+    std::vector<std::string_view> names;
+    for (const auto &table : {tableNames(kFlagOptions), tableNames(kPropagationOptions),
+                              tableNames(kAttrOptions), tableNames(kExtensionOptions)})
+        names.insert(names.end(), table.begin(), table.end());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
 Result<unsigned long> parseRootPropagation(const std::string &value)
 {
     if (value.empty())
         return MS_SLAVE | MS_REC;
-    for (const PropagationOption &p : kPropagationOptions)
-        if (p.name == value)
-            return p.flags;
+    if (const PropagationOption *p = findByName(kPropagationOptions, value))
+        return p->flags;
     return fail("linux.rootfsPropagation: unknown propagation \"" + value + "\"");
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -33,6 +34,9 @@ struct MountOptions {
 
 /// Parses a mount options list; an unknown option becomes filesystem data, as in runc.
 [[nodiscard]] Result<MountOptions> parseMountOptions(const std::vector<std::string> &options);
+
+/// Every option name parseMountOptions recognizes (the rest become filesystem data), sorted.
+std::vector<std::string_view> knownMountOptions();
 
 /// Parses a rootfsPropagation value ("", "private", "rslave", ...) into mount(2) flags;
 /// "" gives the default (MS_SLAVE | MS_REC, as runc).

@@ -79,6 +79,7 @@ const FlagCase kFlagCases[] = {
     {"silent", false, MS_SILENT},
     {"strictatime", false, MS_STRICTATIME},
     {"suid", true, MS_NOSUID},
+    {"symfollow", true, MS_NOSYMFOLLOW},
     {"sync", false, MS_SYNCHRONOUS},
 };
 

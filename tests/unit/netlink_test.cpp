@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <sched.h>
@@ -27,6 +29,7 @@
 #include "common/unique_fd.h"
 #include "netlink/link.h"
 #include "netlink/message.h"
+#include "netlink/nftables.h"
 #include "netlink/socket.h"
 
 using namespace husk;
@@ -294,6 +297,14 @@ BOOST_AUTO_TEST_CASE(parses_a_link_reply)
     BOOST_TEST(r.error().code() == EBADMSG);
 }
 
+BOOST_AUTO_TEST_CASE(nftables_generation)
+{
+    // nfgenmsg (netfilter/nfnetlink.h): family, version, res_id in network order.
+    Bytes body{AF_UNSPEC, NFNETLINK_V0, 0, 0};
+    Bytes want = message((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN, NLM_F_REQUEST, body);
+    BOOST_TEST(bytesOf(nftablesGenerationRequest()) == want);
+}
+
 BOOST_AUTO_TEST_CASE(open_in_a_bad_namespace_fd)
 {
     auto r = Socket::openInNetns(-1);
@@ -416,6 +427,21 @@ BOOST_AUTO_TEST_CASE(socket_inside_another_namespace)
             return r.error().what();
         if (!linkIndex(*here, "near1") || linkIndex(*there, "far1"))
             return "far1 did not arrive as near1";
+        return {};
+    });
+    BOOST_CHECK_MESSAGE(err.empty(), err);
+}
+
+BOOST_AUTO_TEST_CASE(nftables_answers_or_is_absent)
+{
+    std::string err = inPrivateNetns([]() -> std::string {
+        auto socket = Socket::open(NETLINK_NETFILTER);
+        if (!socket)
+            return socket.error().what();
+        // A malformed request would come back EINVAL; a kernel without nf_tables says
+        // EOPNOTSUPP.
+        if (auto r = probeNftables(*socket); !r && r.error().code() != EOPNOTSUPP)
+            return r.error().what();
         return {};
     });
     BOOST_CHECK_MESSAGE(err.empty(), err);

@@ -1,0 +1,42 @@
+// features and check: what this build implements, and what this host offers it.
+
+#include <iostream>
+
+#include "libcontainer/oci_features.h"
+#include "libcontainer/host_check.h"
+#include "runtime/cli.h"
+#include "runtime/version.h"
+
+namespace husk::cli {
+
+void addInfoCommands(CLI::App &app, Context &ctx)
+{
+    CLI::App *f = app.add_subcommand(
+        "features", "print the features this build implements (runtime-spec features.md) as JSON");
+    f->callback([&ctx] {
+        ctx.action = [] {
+            std::cout << featuresJson({HUSK_VERSION, HUSK_COMMIT}).dump(4) << std::endl;
+            return kOk;
+        };
+    });
+
+    static std::string format = "text";
+    CLI::App *c = app.add_subcommand(
+        "check", "report what this host offers husk, feature by feature (husk extension)");
+    c->add_option("-f,--format", format, "text or json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    c->callback([&ctx] {
+        ctx.action = [] {
+            // Missing features are the report, not a failure: the exit status stays 0.
+            HostReport report = assessHost(probeHost());
+            if (format == "json")
+                std::cout << hostReportJson(report).dump(4) << std::endl;
+            else
+                std::cout << formatHostReport(report);
+            return kOk;
+        };
+    });
+}
+
+} // namespace husk::cli
