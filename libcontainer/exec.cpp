@@ -162,10 +162,6 @@ Result<void> joinCgroup(const CgroupRecord &rec, const std::string &sub, pid_t p
 Result<int> execProcess(const GlobalOptions &g, const ExecOptions &o)
 {
     HUSK_TRY(validateId(o.id));
-    if (o.tty && o.detach && o.consoleSocket.empty())
-        return fail("--tty with --detach needs --console-socket");
-    if (!o.tty && !o.consoleSocket.empty())
-        return fail("--console-socket given without --tty");
     StateStore store = HUSK_TRY(StateStore::open(g.root));
     ContainerDir dir = HUSK_TRY(store.openContainer(o.id));
     StateRecord rec;
@@ -183,6 +179,12 @@ Result<int> execProcess(const GlobalOptions &g, const ExecOptions &o)
 
     spec::Config config = HUSK_TRY_CTX(spec::parseConfig(rec.config), "recorded config");
     config.process = HUSK_TRY(execProcessSpec(config, o));
+    // With --process the terminal comes from the file (containerd's shim passes no --tty).
+    const bool terminal = config.process->terminal;
+    if (terminal && o.detach && o.consoleSocket.empty())
+        return fail("a terminal with --detach needs --console-socket");
+    if (!terminal && !o.consoleSocket.empty())
+        return fail("--console-socket given but the process has no terminal");
     config.hooks.reset();
     HUSK_TRY(spec::validateProcess(*config.process, "process"));
     NamespacePlan noNamespaces;

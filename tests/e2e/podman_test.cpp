@@ -504,4 +504,42 @@ BOOST_FIXTURE_TEST_CASE(missing_command_is_127, PodmanCase)
                r.result.describe());
 }
 
+BOOST_FIXTURE_TEST_CASE(exec_pause_and_remove_a_running_container, PodmanCase)
+{
+    // conmon runs `exec --process FILE --detach --pid-file F` and podman `pause`, `resume`,
+    // `kill` and `delete --force` on the runtime.
+    std::string name = "husk-e2e-" + std::to_string(::getpid());
+    CommandResult started = podman(
+        {"--runtime", env().runtime, "run", "-d", "--name", name, env().image, "sleep", "300"});
+    BOOST_REQUIRE_MESSAGE(started.ok(), started.describe());
+    std::string id = trim(started.out);
+    struct Remove {
+        std::string name;
+        ~Remove() { podman({"rm", "--force", "--time", "0", name}, 60s); }
+    } remove{name};
+
+    CommandResult hello = podman({"exec", name, "echo", "from-exec"});
+    BOOST_TEST(hello.ok(), hello.describe());
+    BOOST_TEST(hello.out == "from-exec\n", hello.describe());
+    CommandResult code = podman({"exec", name, "sh", "-c", "exit 4"});
+    BOOST_TEST(code.exitCode == 4, code.describe());
+    CommandResult vars = podman({"exec", "--env", "HUSK_E2E=1", "--workdir", "/etc", name, "sh",
+                                 "-c", "echo $HUSK_E2E $(pwd)"});
+    BOOST_TEST(vars.out == "1 /etc\n", vars.describe());
+
+    BOOST_REQUIRE(podman({"pause", name}).ok());
+    CommandResult paused = podman({"inspect", "--format", "{{.State.Status}}", name});
+    BOOST_TEST(trim(paused.out) == "paused", paused.describe());
+    CommandResult st = runCommand({env().runtime, "state", id}, {.timeout = 30s});
+    BOOST_TEST(st.out.find("\"status\": \"paused\"") != std::string::npos, st.describe());
+    BOOST_REQUIRE(podman({"unpause", name}).ok());
+    CommandResult running = podman({"inspect", "--format", "{{.State.Status}}", name});
+    BOOST_TEST(trim(running.out) == "running", running.describe());
+
+    CommandResult rm = podman({"rm", "--force", "--time", "0", name}, 60s);
+    BOOST_TEST(rm.ok(), rm.describe());
+    CommandResult gone = runCommand({env().runtime, "state", id}, {.timeout = 30s});
+    BOOST_TEST(gone.failed(), "the runtime still has state for " << id);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
