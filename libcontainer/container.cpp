@@ -15,6 +15,7 @@
 #include "common/file.h"
 #include "common/log.h"
 #include "libcontainer/cgroups/manager.h"
+#include "libcontainer/cgroups/systemd.h"
 #include "libcontainer/console.h"
 #include "libcontainer/container_internal.h"
 #include "libcontainer/hooks.h"
@@ -252,18 +253,22 @@ private:
 Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
 {
     HUSK_TRY(validateId(o.id));
-    if (g.systemdCgroup) {
-        struct stat sd;
-        if (::stat("/run/systemd/system", &sd) < 0)
-            return fail("--systemd-cgroup: systemd is not running on this host (omit the flag to "
-                        "use cgroupfs)");
-        return fail("--systemd-cgroup: not supported yet");
-    }
     std::string bundle = HUSK_TRY(absolutePath(o.bundle));
     spec::Config config = HUSK_TRY(spec::loadConfig(bundle));
     HUSK_TRY(spec::validate(config));
     HUSK_TRY(checkHostFeatures(config));
     HUSK_TRY(checkSupported(config));
+    if (g.systemdCgroup) {
+        // The path must be systemd's form whatever the host; then systemd must be there.
+        HUSK_TRY(cgroups::systemd::parseCgroupsPath(config.linux ? config.linux->cgroupsPath : "",
+                                                    o.id));
+        struct stat sd;
+        if (::stat("/run/systemd/system", &sd) < 0)
+            return fail("--systemd-cgroup: systemd is not running on this host (omit the flag to "
+                        "use cgroupfs)");
+        return fail("--systemd-cgroup: creating the transient unit over D-Bus is not supported "
+                    "yet (omit the flag to use cgroupfs)");
+    }
     std::string rootfs = config.root.path;
     if (rootfs.empty() || rootfs[0] != '/')
         rootfs = bundle + "/" + rootfs;
@@ -360,11 +365,11 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     std::vector<UniqueFd> idmapped = HUSK_TRY(rootfs::prepareIdmappedMounts(plan.rootfs));
     auto [parentEnd, childEnd] = HUSK_TRY(process::SyncSocket::pair());
     const spec::Linux *lx = config.linux ? &*config.linux : nullptr;
-    auto beforeGo = [&](pid_t pid) -> Result<void> {
+    auto beforeGo = [&](pid_t pid, bool unifiedPlaced) -> Result<void> {
         if (namespaces.newUser && lx) {
             HUSK_TRY_CTX(writeIdMaps(pid, lx->uidMappings, lx->gidMappings), "linux.uidMappings");
         }
-        HUSK_TRY(cg.addProcess(pid));
+        HUSK_TRY(cg.addProcess(pid, unifiedPlaced));
         if (lx && !lx->netDevices.empty()) {
             undo.netDevices(&lx->netDevices, dir.path() + "/" + kNetnsHoldName);
             HUSK_TRY(attachNetDevices(lx->netDevices, pid, dir.path() + "/" + kNetnsHoldName));
@@ -372,9 +377,10 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
         return {};
     };
     static const std::map<std::string, spec::TimeOffset> kNoOffsets;
+    UniqueFd cgroupDir = HUSK_TRY(cg.openUnified());
     process::SpawnedInit init =
         HUSK_TRY(process::spawnInit(plan, namespaces, lx ? lx->timeOffsets : kNoOffsets, parentEnd,
-                                    std::move(childEnd), beforeGo));
+                                    std::move(childEnd), beforeGo, cgroupDir.get()));
     undo.init(init.pidfd.get(), namespaces.needsIntermediate() ? 0 : init.pid);
 
     for (;;) {

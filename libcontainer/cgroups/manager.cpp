@@ -1,5 +1,7 @@
 #include "libcontainer/cgroups/manager.h"
 
+#include <fcntl.h>
+
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -319,12 +321,26 @@ Result<void> CgroupManager::perform(const ResourceWrite &w) const
     return {};
 }
 
-Result<void> CgroupManager::addProcess(pid_t pid)
+Result<void> CgroupManager::addProcess(pid_t pid, bool unifiedPlaced)
 {
     std::string p = std::to_string(pid);
-    for (const auto &[key, dir] : record_.paths)
+    for (const auto &[key, dir] : record_.paths) {
+        if (unifiedPlaced && key == "unified")
+            continue; // clone3 put it there (CLONE_INTO_CGROUP)
         HUSK_TRY_CTX(writeExisting(dir + "/cgroup.procs", p), "join cgroup " + key);
+    }
     return {};
+}
+
+Result<UniqueFd> CgroupManager::openUnified() const
+{
+    auto it = record_.paths.find("unified");
+    if (it == record_.paths.end())
+        return UniqueFd();
+    int fd = ::open(it->second.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return failErrno("open cgroup " + it->second);
+    return UniqueFd(fd);
 }
 
 Result<std::vector<pid_t>> CgroupManager::pids() const

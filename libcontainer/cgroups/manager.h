@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/unique_fd.h"
 #include "libcontainer/cgroups/layout.h"
 #include "libcontainer/cgroups/resources.h"
 #include "libcontainer/cgroups/stats.h"
@@ -41,8 +42,11 @@ public:
     /// cgroup.subtree_control first), device rules as v1 devices.allow/deny writes or as an
     /// eBPF program on the cgroup2 directory. Errors name the config field.
     [[nodiscard]] Result<void> apply(const spec::Resources &resources);
-    /// Moves a process into every hierarchy.
-    [[nodiscard]] Result<void> addProcess(pid_t pid);
+    /// Moves a process into every hierarchy (but cgroup2 when clone3 already placed it).
+    [[nodiscard]] Result<void> addProcess(pid_t pid, bool unifiedPlaced = false);
+    /// An O_PATH fd of the container's cgroup2 directory for clone3's CLONE_INTO_CGROUP
+    /// (invalid when it has none), so a v2 host needs no cgroup.procs write at all.
+    [[nodiscard]] Result<UniqueFd> openUnified() const;
     /// The pids in the container's cgroup.
     [[nodiscard]] Result<std::vector<pid_t>> pids() const;
     /// Signals every process in the cgroup.

@@ -12,10 +12,14 @@
 
 namespace husk::process {
 
-Result<pid_t> cloneProcess(uint64_t flags, int *pidfd)
+Result<pid_t> cloneProcess(uint64_t flags, int *pidfd, int cgroupFd)
 {
     clone_args args{};
     args.flags = flags;
+    if (cgroupFd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = static_cast<uint64_t>(cgroupFd);
+    }
     if (pidfd) {
         args.flags |= CLONE_PIDFD;
         args.pidfd = reinterpret_cast<uint64_t>(pidfd);
@@ -73,12 +77,21 @@ namespace {
 
 Result<SpawnedInit> spawnInit(const InitPlan &plan, NamespacePlan &namespaces,
                               const std::map<std::string, spec::TimeOffset> &offsets,
-                              SyncSocket &parentEnd, SyncSocket childEnd, const BeforeGo &beforeGo)
+                              SyncSocket &parentEnd, SyncSocket childEnd, const BeforeGo &beforeGo,
+                              int cgroupFd)
 {
     SpawnedInit init;
     if (!namespaces.needsIntermediate()) {
         int pidfd = -1;
-        pid_t pid = HUSK_TRY(cloneProcess(namespaces.cloneFlags, &pidfd));
+        auto cloned = cloneProcess(namespaces.cloneFlags, &pidfd, cgroupFd);
+        if (!cloned && cgroupFd >= 0) {
+            // A cgroup2 directory clone3 cannot place into (e.g. one with processes and
+            // controllers enabled in a domain-threaded tree): beforeGo joins it the usual way.
+            cloned = cloneProcess(namespaces.cloneFlags, &pidfd);
+        } else if (cloned && cgroupFd >= 0) {
+            init.placedInCgroup = true;
+        }
+        pid_t pid = HUSK_TRY(std::move(cloned));
         if (pid == 0) {
             parentEnd.close();
             runInit(plan, childEnd);
@@ -112,7 +125,7 @@ Result<SpawnedInit> spawnInit(const InitPlan &plan, NamespacePlan &namespaces,
         ::syscall(SYS_pidfd_send_signal, init.pidfd.get(), SIGKILL, nullptr, 0);
     };
     if (beforeGo) {
-        if (auto r = beforeGo(init.pid); !r) {
+        if (auto r = beforeGo(init.pid, init.placedInCgroup); !r) {
             killInit();
             return std::unexpected(r.error());
         }

@@ -381,4 +381,3 @@ BOOST_AUTO_TEST_CASE(no_pid_column)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
-

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/file.h"
+#include "libcontainer/cgroups/systemd.h"
 #include "libcontainer/cgroups/layout.h"
 #include "libcontainer/cgroups/manager.h"
 
@@ -851,6 +852,117 @@ BOOST_AUTO_TEST_CASE(hugetlb_limit_on_cgroup2,
     r.hugepageLimits = {{"2MB", 4 << 20}};
     requireOk(cg.m().apply(r));
     BOOST_TEST(cg.read("unified", "hugetlb.2MB.max") == "4194304");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// libcontainer/cgroups/systemd.h: --systemd-cgroup paths and unit properties.
+BOOST_AUTO_TEST_SUITE(systemd_translation)
+
+BOOST_AUTO_TEST_CASE(cgroups_path_forms)
+{
+    using namespace husk::cgroups::systemd;
+    Unit u = require(parseCgroupsPath("machine.slice:husk:web", "web"));
+    BOOST_TEST(u.slice == "machine.slice");
+    BOOST_TEST(u.name == "husk-web.scope");
+    BOOST_TEST(require(unitCgroupPath(u)) == "/machine.slice/husk-web.scope");
+    u = require(parseCgroupsPath(":husk:web", "web"));
+    BOOST_TEST(u.slice == "system.slice");
+    u = require(parseCgroupsPath("", "abc"));
+    BOOST_TEST(u.slice == "system.slice");
+    BOOST_TEST(u.name == "husk-abc.scope");
+    u = require(parseCgroupsPath("user.slice::pod", "x"));
+    BOOST_TEST(u.name == "pod.scope");
+    u = require(parseCgroupsPath("a-b.slice:p:a-b-c.slice", "x"));
+    BOOST_TEST(u.name == "a-b-c.slice");
+    BOOST_TEST(require(unitCgroupPath(u)) == "/a.slice/a-b.slice/a-b-c.slice");
+
+    BOOST_TEST(errorText(parseCgroupsPath("/husk/web", "web")) ==
+               "linux.cgroupsPath: \"/husk/web\": with --systemd-cgroup it must be "
+               "\"slice:prefix:name\"");
+    BOOST_TEST(errorText(parseCgroupsPath("a:b:c:d", "x")).starts_with("linux.cgroupsPath"));
+    BOOST_TEST(errorText(parseCgroupsPath("machine:husk:web", "web")) ==
+               "linux.cgroupsPath: \"machine\" is not a slice name (NAME.slice)");
+    BOOST_TEST(errorText(parseCgroupsPath("machine.slice:husk:", "web")) ==
+               "linux.cgroupsPath: \"machine.slice:husk:\": the name part is empty");
+}
+
+BOOST_AUTO_TEST_CASE(slice_nesting)
+{
+    using namespace husk::cgroups::systemd;
+    BOOST_TEST(require(slicePath("-.slice")) == "");
+    BOOST_TEST(require(slicePath("system.slice")) == "/system.slice");
+    BOOST_TEST(require(slicePath("a-b-c.slice")) == "/a.slice/a-b.slice/a-b-c.slice");
+    BOOST_TEST(!slicePath("a--b.slice").has_value());
+    BOOST_TEST(!slicePath("-a.slice").has_value());
+    BOOST_TEST(!slicePath("a.scope").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(cpuset_masks)
+{
+    using namespace husk::cgroups::systemd;
+    BOOST_TEST((require(cpusetMask("0")) == std::vector<uint8_t>{0x01}));
+    BOOST_TEST((require(cpusetMask("0-2,9")) == std::vector<uint8_t>{0x07, 0x02}));
+    BOOST_TEST((require(cpusetMask("15")) == std::vector<uint8_t>{0x00, 0x80}));
+    BOOST_TEST(!cpusetMask("3-1").has_value());
+    BOOST_TEST(!cpusetMask("x").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(resource_properties)
+{
+    using namespace husk::cgroups::systemd;
+    husk::spec::Resources r;
+    r.memory = husk::spec::Memory{};
+    r.memory->limit = 512 << 20;
+    r.memory->swap = 768 << 20;
+    r.memory->reservation = 256 << 20;
+    r.cpu = husk::spec::Cpu{};
+    r.cpu->shares = 1024;
+    r.cpu->quota = 50000;
+    r.cpu->period = 100000;
+    r.cpu->cpus = "0-1";
+    r.pidsLimit = 100;
+    r.devices = {{false, "a", {}, {}, "rwm"}, {true, "c", 1, 3, "rwm"}, {true, "c", 136, {}, "rw"}};
+    auto find = [](const std::vector<Property> &ps, const std::string &n) -> const PropertyValue * {
+        for (const Property &p : ps)
+            if (p.name == n)
+                return &p.value;
+        return nullptr;
+    };
+    std::vector<Property> v2 = require(resourceProperties(r, true));
+    BOOST_TEST(std::get<uint64_t>(*find(v2, "MemoryMax")) == uint64_t{512} << 20);
+    BOOST_TEST(std::get<uint64_t>(*find(v2, "MemorySwapMax")) == uint64_t{256} << 20);
+    BOOST_TEST(std::get<uint64_t>(*find(v2, "MemoryLow")) == uint64_t{256} << 20);
+    BOOST_TEST(std::get<uint64_t>(*find(v2, "CPUWeight")) == 39U); // 1 + 1022*9999/262142
+    BOOST_TEST(std::get<uint64_t>(*find(v2, "CPUQuotaPerSecUSec")) == 500000U);
+    BOOST_TEST(std::get<uint64_t>(*find(v2, "CPUQuotaPeriodUSec")) == 100000U);
+    BOOST_TEST(
+        (std::get<std::vector<uint8_t>>(*find(v2, "AllowedCPUs")) == std::vector<uint8_t>{0x03}));
+    BOOST_TEST(std::get<uint64_t>(*find(v2, "TasksMax")) == 100U);
+    BOOST_TEST(std::get<std::string>(*find(v2, "DevicePolicy")) == "strict");
+    auto allow =
+        std::get<std::vector<std::pair<std::string, std::string>>>(*find(v2, "DeviceAllow"));
+    BOOST_REQUIRE(allow.size() == 2U);
+    BOOST_TEST(allow[0].first == "/dev/char/1:3");
+    BOOST_TEST(allow[1].first == "char-*");
+    BOOST_TEST(allow[1].second == "rw");
+
+    std::vector<Property> v1 = require(resourceProperties(r, false));
+    BOOST_TEST(std::get<uint64_t>(*find(v1, "MemoryLimit")) == uint64_t{512} << 20);
+    BOOST_TEST(std::get<uint64_t>(*find(v1, "CPUShares")) == 1024U);
+    BOOST_TEST(find(v1, "MemorySwapMax") == nullptr);
+    BOOST_TEST(find(v1, "CPUWeight") == nullptr);
+
+    // Small quotas round up to systemd's 10 ms step; -1 is infinity.
+    r.cpu->quota = 1234;
+    BOOST_TEST(std::get<uint64_t>(
+                   *find(require(resourceProperties(r, true)), "CPUQuotaPerSecUSec")) == 20000U);
+    r.cpu->quota = -1;
+    BOOST_TEST(std::get<uint64_t>(
+                   *find(require(resourceProperties(r, true)), "CPUQuotaPerSecUSec")) == kInfinity);
+    r.memory->swap = 1;
+    BOOST_TEST(errorText(resourceProperties(r, true)) ==
+               "linux.resources.memory.swap: less than the memory limit");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
