@@ -2,6 +2,7 @@
 
 #include <libmnl/libmnl.h>
 
+#include <cerrno>
 #include <string>
 #include <utility>
 
@@ -92,6 +93,45 @@ Nest Message::nest(uint16_t type)
         return Nest(nullptr, 0);
     }
     return Nest(this, reinterpret_cast<std::byte *>(start) - buffer_.data());
+}
+
+std::span<const std::byte> attrPayload(const nlattr *attr)
+{
+    return {static_cast<const std::byte *>(mnl_attr_get_payload(attr)),
+            mnl_attr_get_payload_len(attr)};
+}
+
+std::optional<uint8_t> attrU8(const nlattr *attr)
+{
+    if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
+        return std::nullopt;
+    return mnl_attr_get_u8(attr);
+}
+
+std::optional<uint32_t> attrU32(const nlattr *attr)
+{
+    if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+        return std::nullopt;
+    return mnl_attr_get_u32(attr);
+}
+
+std::optional<std::string> attrString(const nlattr *attr)
+{
+    if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+        return std::nullopt;
+    return std::string(mnl_attr_get_str(attr));
+}
+
+Result<const void *> replyPayload(const nlmsghdr &nlh, uint16_t type, std::string_view typeName,
+                                  size_t size)
+{
+    if (nlh.nlmsg_type != type)
+        return fail("unexpected netlink message type " + std::to_string(nlh.nlmsg_type) +
+                        " (wanted " + std::string(typeName) + ")",
+                    EBADMSG);
+    if (mnl_nlmsg_get_payload_len(&nlh) < size)
+        return fail("truncated " + std::string(typeName) + " message", EBADMSG);
+    return mnl_nlmsg_get_payload(&nlh);
 }
 
 } // namespace husk::netlink

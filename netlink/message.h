@@ -8,9 +8,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/result.h"
 
 namespace husk::netlink {
 
@@ -84,5 +88,28 @@ private:
     std::vector<std::byte> discard_; // where a struct that did not fit is written
     bool overflowed_ = false;
 };
+
+/// The payload of an attribute of a kernel reply.
+std::span<const std::byte> attrPayload(const nlattr *attr);
+/// An attribute's 8-bit value; none when its payload is not one.
+std::optional<uint8_t> attrU8(const nlattr *attr);
+/// An attribute's 32-bit value in host order; none when its payload is not one.
+std::optional<uint32_t> attrU32(const nlattr *attr);
+/// An attribute's NUL-terminated string; none when its payload is not one.
+std::optional<std::string> attrString(const nlattr *attr);
+
+/// The payload of a kernel reply, checked to be of type (typeName in errors, "RTM_NEWLINK") and
+/// to hold at least size bytes of family header; EBADMSG otherwise.
+[[nodiscard]] Result<const void *> replyPayload(const nlmsghdr &nlh, uint16_t type,
+                                                std::string_view typeName, size_t size);
+
+/// replyPayload() for a family header struct T (ifinfomsg, ifaddrmsg, rtmsg).
+template <typename T>
+[[nodiscard]] Result<const T *> replyHeader(const nlmsghdr &nlh, uint16_t type,
+                                            std::string_view typeName)
+{
+    const void *payload = HUSK_TRY(replyPayload(nlh, type, typeName, sizeof(T)));
+    return static_cast<const T *>(payload);
+}
 
 } // namespace husk::netlink

@@ -1,15 +1,14 @@
 #include "netlink/socket.h"
 
 #include <libmnl/libmnl.h>
-#include <sched.h>
 #include <sys/socket.h>
 
 #include <cerrno>
 #include <optional>
 #include <string>
-#include <system_error>
-#include <thread>
 #include <utility>
+
+#include "netlink/netns.h"
 
 namespace husk::netlink {
 
@@ -81,22 +80,12 @@ Result<Socket> Socket::open(int family)
 
 Result<Socket> Socket::openInNetns(int netnsFd, int family)
 {
-    std::optional<Result<Socket>> out;
-    try {
-        // setns(CLONE_NEWNET) changes only the calling thread, and this one ends at once: the
-        // caller's namespace is never touched, even when setns or open fails half-way.
-        std::thread helper([&] {
-            if (::setns(netnsFd, CLONE_NEWNET) < 0) {
-                out = failErrno("setns network namespace");
-                return;
-            }
-            out = open(family);
-        });
-        helper.join();
-    } catch (const std::system_error &e) {
-        return fail("start netlink helper thread", e.code().value());
-    }
-    return std::move(*out);
+    std::optional<Socket> socket;
+    HUSK_TRY(runInNetns(netnsFd, [&]() -> Result<void> {
+        socket = HUSK_TRY(open(family));
+        return {};
+    }));
+    return std::move(*socket);
 }
 
 Result<void> Socket::ack(Message &message)

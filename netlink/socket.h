@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -65,5 +67,21 @@ private:
     uint32_t seq_ = 0;
     std::vector<std::byte> buffer_;
 };
+
+/// Sends a dump request and returns every reply decoded by parse (nlmsghdr -> Result<T>);
+/// errors are prefixed with what ("list links").
+template <typename T, typename Parse>
+[[nodiscard]] Result<std::vector<T>> collect(Socket &socket, Message &message, Parse parse,
+                                             const std::string &what)
+{
+    std::vector<T> out;
+    auto r = socket.dump(message, [&](const nlmsghdr &nlh) -> Result<void> {
+        out.push_back(HUSK_TRY(parse(nlh)));
+        return {};
+    });
+    if (!r)
+        return std::unexpected(std::move(r).error().context(what));
+    return out;
+}
 
 } // namespace husk::netlink
