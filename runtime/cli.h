@@ -39,6 +39,8 @@ void addQueryCommands(CLI::App &app, Context &ctx);
 void addExecCommand(CLI::App &app, Context &ctx);
 /// Registers pause, resume, update, events.
 void addManageCommands(CLI::App &app, Context &ctx);
+/// Registers network ls|inspect|create|rm.
+void addNetworkCommands(CLI::App &app, Context &ctx);
 /// Registers spec.
 void addSpecCommand(CLI::App &app, Context &ctx);
 /// Registers features and check.
