@@ -27,6 +27,7 @@
 #include "libcontainer/process/spawn.h"
 #include "libcontainer/state_store.h"
 #include "libcontainer/net_devices.h"
+#include "libcontainer/pod/pod.h"
 #include "libcontainer/support.h"
 #include "libcontainer/userns.h"
 #include "spec/parse.h"
@@ -255,6 +256,14 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     HUSK_TRY(validateId(o.id));
     std::string bundle = HUSK_TRY(absolutePath(o.bundle));
     spec::Config config = HUSK_TRY(spec::loadConfig(bundle));
+    // A pod member joins the pause process's namespaces (husk's pods; plain namespace paths
+    // from an orchestrator are left exactly as given).
+    std::string podName = o.pod;
+    if (auto a = config.annotations.find("run.husk.pod");
+        podName.empty() && a != config.annotations.end())
+        podName = a->second;
+    if (!podName.empty())
+        HUSK_TRY_CTX(pod::joinPodConfig(g, podName, config), "--pod " + podName);
     HUSK_TRY(spec::validate(config));
     HUSK_TRY(checkHostFeatures(config));
     HUSK_TRY(checkSupported(config));
@@ -433,6 +442,9 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     HUSK_TRY(parentEnd.send(process::SyncMsg::ReadyAck));
     dir.unlock();
     undo.commit();
+    if (!podName.empty())
+        if (auto m = pod::addMember(g, podName, o.id); !m)
+            log::warn("pod " + podName + ": " + m.error().what());
     return init.pid;
 }
 
@@ -561,7 +573,10 @@ Result<void> deleteContainer(const GlobalOptions &g, const std::string &id, bool
     HUSK_TRY(cg.destroy());
     if (auto hooks = recordedHooks(rec); hooks && !hooks->poststop.empty())
         runHooksWarnOnly(hooks->poststop, hookStateJson(rec, "stopped", 0), "poststop");
-    return store.remove(id);
+    HUSK_TRY(store.remove(id));
+    if (auto p = rec.annotations.find("run.husk.pod"); p != rec.annotations.end())
+        pod::removeMember(g, p->second, id);
+    return {};
 }
 
 Result<std::vector<spec::State>> listContainers(const GlobalOptions &g)

@@ -30,6 +30,7 @@ struct CreateOptions {
     int listenFds = 0; // systemd socket activation fds (LISTEN_FDS) passed through, as runc
     bool noPivot = false;
     bool noNewKeyring = false;
+    std::string pod; // --pod: join this husk pod (or the run.husk.pod annotation)
 };
 
 /// Creates a container: returns once its init is set up and waiting for `start`.

@@ -39,6 +39,8 @@ void addQueryCommands(CLI::App &app, Context &ctx);
 void addExecCommand(CLI::App &app, Context &ctx);
 /// Registers pause, resume, update, events.
 void addManageCommands(CLI::App &app, Context &ctx);
+/// Registers pod create|ls|inspect|stop|rm.
+void addPodCommands(CLI::App &app, Context &ctx);
 /// Registers network ls|inspect|create|rm.
 void addNetworkCommands(CLI::App &app, Context &ctx);
 /// Registers spec.

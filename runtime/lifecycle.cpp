@@ -28,6 +28,8 @@ void addCreateFlags(CLI::App *cmd, CreateFlags &f)
                   "do not use pivot_root (for a rootfs on ramfs; chroot after MS_MOVE)");
     cmd->add_flag("--no-new-keyring", f.opts.noNewKeyring,
                   "do not create a new session keyring for the container");
+    cmd->add_option("--pod", f.opts.pod,
+                    "join the network, IPC and UTS namespaces of this husk pod (husk extension)");
 }
 
 // runc passes systemd's socket activation fds through to the container.

@@ -77,6 +77,7 @@ int main(int argc, char **argv)
     addLifecycleCommands(app, ctx);
     addExecCommand(app, ctx);
     addManageCommands(app, ctx);
+    addPodCommands(app, ctx);
     addNetworkCommands(app, ctx);
     addQueryCommands(app, ctx);
     addSpecCommand(app, ctx);

@@ -1,0 +1,502 @@
+#include "libcontainer/pod/pod.h"
+
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iterator>
+
+#include "common/file.h"
+#include "common/log.h"
+#include "common/unique_fd.h"
+#include "libcontainer/id.h"
+#include "libcontainer/proc.h"
+#include "libcontainer/process/spawn.h"
+#include "libcontainer/state_store.h"
+#include "spec/state.h"
+
+namespace husk::pod {
+
+namespace {
+
+constexpr const char *kPodFile = "pod.json";
+
+const char *modeName(NetworkMode m)
+{
+    switch (m) {
+    case NetworkMode::Bridge:
+        return "bridge";
+    case NetworkMode::Host:
+        return "host";
+    case NetworkMode::None:
+        return "none";
+    }
+    return "none";
+}
+
+std::string podsDir(const GlobalOptions &g)
+{
+    return g.root + "/pods";
+}
+
+// An open, locked pod directory.
+struct PodDir {
+    UniqueFd fd;
+    std::string path;
+
+    Result<void> save(const PodRecord &r) const
+    {
+        return writeFileAtomic(fd.get(), kPodFile, podJson(r).dump(2) + "\n", 0600);
+    }
+    Result<PodRecord> load() const
+    {
+        std::string text = HUSK_TRY(readFileAt(fd.get(), kPodFile));
+        auto j = nlohmann::json::parse(text, nullptr, false);
+        if (j.is_discarded())
+            return fail(path + "/" + kPodFile + ": not valid JSON");
+        return parsePodJson(j);
+    }
+};
+
+Result<PodDir> openPod(const GlobalOptions &g, const std::string &name)
+{
+    HUSK_TRY(validateId(name));
+    std::string path = podsDir(g) + "/" + name;
+    int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return fail("pod \"" + name + "\" does not exist", ENOENT);
+        return failErrno("open pod " + path);
+    }
+    PodDir d{UniqueFd(fd), path};
+    if (::flock(d.fd.get(), LOCK_EX) < 0)
+        return failErrno("lock pod " + name);
+    return d;
+}
+
+std::string nowRfc3339()
+{
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return spec::formatCreated(ts);
+}
+
+Result<void> loopbackUp()
+{
+    UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!s)
+        return failErrno("socket");
+    ifreq ifr{};
+    std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+    if (::ioctl(s.get(), SIOCGIFFLAGS, &ifr) < 0)
+        return failErrno("get lo flags");
+    ifr.ifr_flags |= IFF_UP;
+    if (::ioctl(s.get(), SIOCSIFFLAGS, &ifr) < 0)
+        return failErrno("bring lo up");
+    return {};
+}
+
+// In the pause child: hostname, lo, a session of its own, nothing of husk's open.
+Result<void> preparePause(const PodRecord &r, bool newNet)
+{
+    if (::sethostname(r.hostname.data(), r.hostname.size()) < 0)
+        return failErrno("sethostname");
+    if (newNet)
+        HUSK_TRY(loopbackUp());
+    ::setsid();
+    int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+        for (int i = 0; i < 3; ++i)
+            ::dup2(null, i);
+    }
+    if (::chdir("/") < 0)
+        return failErrno("chdir /");
+    return {};
+}
+
+// Kills the pause behind a verified pidfd and waits for it (it is not our child).
+void killPause(pid_t pid, uint64_t startTime, int sig, int waitMs)
+{
+    if (pid <= 0)
+        return;
+    auto pidfd = openVerifiedPidfd(pid, startTime);
+    if (!pidfd)
+        return;
+    (void)pidfdSignal(pidfd->get(), sig);
+    pidfdWaitExit(pidfd->get(), waitMs);
+}
+
+bool waitStopped(const GlobalOptions &g, const std::string &id, int timeoutMs)
+{
+    for (int waited = 0;; waited += 50) {
+        auto st = containerState(g, id);
+        if (!st || st->status == "stopped")
+            return true;
+        if (waited >= timeoutMs)
+            return false;
+        timespec ts{0, 50'000'000};
+        ::nanosleep(&ts, nullptr);
+    }
+}
+
+} // namespace
+
+nlohmann::json podJson(const PodRecord &r)
+{
+    nlohmann::json j = {{"name", r.name},
+                        {"created", r.created},
+                        {"pausePid", r.pausePid},
+                        {"pauseStartTime", r.pauseStartTime},
+                        {"sharePid", r.sharePid},
+                        {"hostname", r.hostname},
+                        {"network", {{"mode", modeName(r.mode)}}},
+                        {"members", r.members}};
+    if (r.mode == NetworkMode::Bridge) {
+        j["network"]["name"] = r.network;
+        j["network"]["address"] = r.address;
+        j["network"]["gateway"] = r.gateway;
+        j["network"]["hostVeth"] = r.hostVeth;
+    }
+    if (r.pausePid > 0) {
+        j["netns"] = "/proc/" + std::to_string(r.pausePid) + "/ns/net";
+    }
+    return j;
+}
+
+Result<PodRecord> parsePodJson(const nlohmann::json &j)
+{
+    try {
+        PodRecord r;
+        r.name = j.at("name").get<std::string>();
+        r.created = j.value("created", "");
+        r.pausePid = j.value("pausePid", 0);
+        r.pauseStartTime = j.value("pauseStartTime", uint64_t{0});
+        r.sharePid = j.value("sharePid", false);
+        r.hostname = j.value("hostname", "");
+        const nlohmann::json &n = j.at("network");
+        auto mode = HUSK_TRY(parseNetworkFlag(n.at("mode").get<std::string>()));
+        r.mode = mode.first;
+        r.network = n.value("name", "");
+        r.address = n.value("address", "");
+        r.gateway = n.value("gateway", "");
+        r.hostVeth = n.value("hostVeth", "");
+        r.members = j.value("members", std::vector<std::string>{});
+        return r;
+    } catch (const nlohmann::json::exception &e) {
+        return fail(std::string("pod.json: ") + e.what());
+    }
+}
+
+Result<std::pair<NetworkMode, std::string>> parseNetworkFlag(const std::string &s)
+{
+    if (s == "host")
+        return std::pair{NetworkMode::Host, std::string()};
+    if (s == "none")
+        return std::pair{NetworkMode::None, std::string()};
+    if (s == "bridge")
+        return std::pair{NetworkMode::Bridge, std::string("husk")};
+    if (s.starts_with("bridge:") && s.size() > 7)
+        return std::pair{NetworkMode::Bridge, s.substr(7)};
+    return fail("--network \"" + s + "\": expected bridge, bridge:NAME, host or none");
+}
+
+namespace {
+
+// The pause is a fork of husk and lives as long as the pod: drop the code pages (husk's and
+// the libraries' text) it inherited mapped, so its RSS is what it runs from now on; they
+// refault from the page cache on use. Only executable file mappings are dropped: read-only
+// data such as RELRO holds relocated (private, dirty) pages that must not be lost.
+void shedInheritedPages()
+{
+    int fd = ::open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    static char buf[64 * 1024];
+    size_t len = 0;
+    for (ssize_t n; len < sizeof buf - 1 && (n = ::read(fd, buf + len, sizeof buf - 1 - len)) > 0;)
+        len += static_cast<size_t>(n);
+    ::close(fd);
+    buf[len] = '\0';
+    // Parse everything first: parsing runs libc code that a drop would only fault back in.
+    static std::pair<unsigned long, unsigned long> ranges[512];
+    size_t count = 0;
+    for (char *line = buf; *line != '\0' && count < std::size(ranges);) {
+        char *end = std::strchr(line, '\n');
+        if (end != nullptr)
+            *end = '\0';
+        unsigned long lo = 0, hi = 0;
+        char perms[5] = {};
+        int pathAt = 0;
+        if (std::sscanf(line, "%lx-%lx %4s %*s %*s %*s %n", &lo, &hi, perms, &pathAt) >= 3 &&
+            perms[1] != 'w' && perms[2] == 'x' && pathAt > 0 && line[pathAt] == '/')
+            ranges[count++] = {lo, hi};
+        if (end == nullptr)
+            break;
+        line = end + 1;
+    }
+    for (size_t i = 0; i < count; ++i)
+        ::madvise(reinterpret_cast<void *>(ranges[i].first), ranges[i].second - ranges[i].first,
+                  MADV_DONTNEED);
+}
+
+} // namespace
+
+void runPause()
+{
+    ::prctl(PR_SET_NAME, "husk:pause", 0, 0, 0);
+    shedInheritedPages();
+    sigset_t all;
+    ::sigfillset(&all);
+    ::sigprocmask(SIG_BLOCK, &all, nullptr);
+    for (;;) {
+        siginfo_t info{};
+        int sig = ::sigwaitinfo(&all, &info);
+        if (sig == SIGTERM || sig == SIGINT)
+            ::_exit(0);
+        if (sig == SIGCHLD) {
+            // PID 1 of a shared PID namespace inherits every orphan: reap them all.
+            while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+            }
+        }
+    }
+}
+
+Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o)
+{
+    HUSK_TRY(validateId(o.name));
+    auto [mode, network] = HUSK_TRY(parseNetworkFlag(o.network));
+    if (!o.ports.empty())
+        return fail("--publish: port forwards are not supported yet");
+    if (mode != NetworkMode::Bridge && (!o.ip.empty() || !o.dns.empty()))
+        return fail("--ip and --dns need --network bridge");
+    if (mode == NetworkMode::Bridge)
+        return fail("--network bridge: not supported yet (use --network none or host)");
+
+    (void)HUSK_TRY(StateStore::open(g.root)); // makes the root
+    if (::mkdir(podsDir(g).c_str(), 0700) < 0 && errno != EEXIST)
+        return failErrno("create " + podsDir(g));
+    std::string path = podsDir(g) + "/" + o.name;
+    if (::mkdir(path.c_str(), 0700) < 0) {
+        if (errno == EEXIST)
+            return fail("pod \"" + o.name + "\" already exists", EEXIST);
+        return failErrno("create " + path);
+    }
+    auto undoDir = [&] { std::filesystem::remove_all(path); };
+    auto opened = openPod(g, o.name);
+    if (!opened) {
+        undoDir();
+        return std::unexpected(opened.error());
+    }
+    PodDir dir = std::move(*opened);
+
+    PodRecord r;
+    r.name = o.name;
+    r.created = nowRfc3339();
+    r.sharePid = o.sharePid;
+    r.hostname = o.hostname.empty() ? o.name : o.hostname;
+    r.mode = mode;
+    r.network = network;
+    // Saved before anything runs: a husk killed from here on leaves what `pod rm` needs.
+    if (auto s = dir.save(r); !s) {
+        undoDir();
+        return std::unexpected(s.error());
+    }
+
+    uint64_t flags = CLONE_NEWIPC | CLONE_NEWUTS;
+    if (mode != NetworkMode::Host)
+        flags |= CLONE_NEWNET;
+    if (o.sharePid)
+        flags |= CLONE_NEWPID;
+    int ready[2];
+    if (::pipe2(ready, O_CLOEXEC) < 0) {
+        undoDir();
+        return failErrno("pipe");
+    }
+    UniqueFd readEnd(ready[0]), writeEnd(ready[1]);
+    int pidfdRaw = -1;
+    auto cloned = process::cloneProcess(flags, &pidfdRaw);
+    if (!cloned) {
+        undoDir();
+        return std::unexpected(cloned.error());
+    }
+    if (*cloned == 0) {
+        readEnd.reset();
+        auto prepared = preparePause(r, mode != NetworkMode::Host);
+        std::string msg = prepared ? std::string("0") : "1" + prepared.error().what();
+        ssize_t w = ::write(writeEnd.get(), msg.data(), msg.size());
+        (void)w;
+        if (!prepared)
+            ::_exit(1);
+        // Nothing of husk's may stay open in a process that lives as long as the pod.
+        ::syscall(SYS_close_range, 3, ~0U, 0);
+        runPause();
+    }
+    UniqueFd pidfd(pidfdRaw);
+    writeEnd.reset();
+    char buf[512];
+    ssize_t n = ::read(readEnd.get(), buf, sizeof buf);
+    if (n <= 0 || buf[0] != '0') {
+        (void)pidfdSignal(pidfd.get(), SIGKILL);
+        siginfo_t info{};
+        ::waitid(P_PIDFD, static_cast<id_t>(pidfd.get()), &info, WEXITED);
+        undoDir();
+        return fail("pause process: " +
+                    (n > 1 ? std::string(buf + 1, static_cast<size_t>(n - 1)) : "exited"));
+    }
+    r.pausePid = *cloned;
+    r.pauseStartTime = processStartTime(r.pausePid).value_or(0);
+    if (auto s = dir.save(r); !s) {
+        (void)pidfdSignal(pidfd.get(), SIGKILL);
+        undoDir();
+        return std::unexpected(s.error());
+    }
+    return r;
+}
+
+Result<std::vector<std::pair<PodRecord, bool>>> listPods(const GlobalOptions &g)
+{
+    std::vector<std::pair<PodRecord, bool>> out;
+    std::error_code ec;
+    if (!std::filesystem::is_directory(podsDir(g), ec))
+        return out;
+    for (const auto &e : std::filesystem::directory_iterator(podsDir(g), ec)) {
+        auto dir = openPod(g, e.path().filename().string());
+        if (!dir)
+            continue;
+        auto r = dir->load();
+        if (!r)
+            continue;
+        bool alive = r->pausePid > 0 && processMatches(r->pausePid, r->pauseStartTime);
+        out.emplace_back(std::move(*r), alive);
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto &a, const auto &b) { return a.first.name < b.first.name; });
+    return out;
+}
+
+Result<PodRecord> inspectPod(const GlobalOptions &g, const std::string &name)
+{
+    PodDir dir = HUSK_TRY(openPod(g, name));
+    return dir.load();
+}
+
+Result<void> stopPod(const GlobalOptions &g, const std::string &name, int timeoutSeconds)
+{
+    PodRecord r = HUSK_TRY(inspectPod(g, name));
+    const int timeoutMs = std::max(0, timeoutSeconds) * 1000;
+    for (auto it = r.members.rbegin(); it != r.members.rend(); ++it) {
+        auto st = containerState(g, *it);
+        if (!st || st->status == "stopped")
+            continue;
+        (void)killContainer(g, *it, SIGTERM, false);
+        if (!waitStopped(g, *it, timeoutMs)) {
+            (void)killContainer(g, *it, SIGKILL, true);
+            waitStopped(g, *it, 5000);
+        }
+    }
+    killPause(r.pausePid, r.pauseStartTime, SIGTERM, timeoutMs > 0 ? timeoutMs : 1000);
+    killPause(r.pausePid, r.pauseStartTime, SIGKILL, 5000);
+    return {};
+}
+
+Result<void> removePod(const GlobalOptions &g, const std::string &name, bool force)
+{
+    auto opened = openPod(g, name);
+    if (!opened) {
+        if (force && opened.error().code() == ENOENT)
+            return {};
+        return std::unexpected(opened.error());
+    }
+    PodDir dir = std::move(*opened);
+    auto loaded = dir.load();
+    // Unlocked for the members' deletes: each one forgets itself in pod.json (removeMember).
+    ::flock(dir.fd.get(), LOCK_UN);
+    if (loaded) {
+        PodRecord r = std::move(*loaded);
+        for (auto it = r.members.rbegin(); it != r.members.rend(); ++it) {
+            auto d = deleteContainer(g, *it, force);
+            if (!d)
+                return wrap(d.error(), "pod \"" + name + "\": member " + *it +
+                                           (force ? "" : " (use --force)"));
+        }
+        killPause(r.pausePid, r.pauseStartTime, SIGKILL, 5000);
+    } else if (!force) {
+        return wrap(loaded.error(), "pod \"" + name + "\" has no readable state (use --force)");
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir.path, ec);
+    if (ec)
+        return fail("remove " + dir.path + ": " + ec.message());
+    ::rmdir(podsDir(g).c_str()); // the last pod takes the pods directory with it
+    return {};
+}
+
+Result<void> joinPodConfig(const GlobalOptions &g, const std::string &name, spec::Config &config)
+{
+    PodRecord r = HUSK_TRY(inspectPod(g, name));
+    if (r.pausePid <= 0 || !processMatches(r.pausePid, r.pauseStartTime))
+        return fail("pod \"" + name + "\" is not running (its pause process is gone)");
+    if (!config.linux)
+        config.linux.emplace();
+    std::vector<spec::Namespace> &ns = config.linux->namespaces;
+    std::string proc = "/proc/" + std::to_string(r.pausePid) + "/ns/";
+    auto join = [&](spec::NamespaceType type, const char *file) {
+        std::erase_if(ns, [&](const spec::Namespace &n) { return n.type == type; });
+        ns.push_back({type, proc + file});
+    };
+    if (r.mode == NetworkMode::Host)
+        std::erase_if(
+            ns, [](const spec::Namespace &n) { return n.type == spec::NamespaceType::Network; });
+    else
+        join(spec::NamespaceType::Network, "net");
+    join(spec::NamespaceType::Ipc, "ipc");
+    join(spec::NamespaceType::Uts, "uts");
+    if (r.sharePid)
+        join(spec::NamespaceType::Pid, "pid");
+    if (!config.hostname.empty())
+        log::debug("pod " + name + ": the pod's hostname replaces the config's \"" +
+                   config.hostname + "\"");
+    config.hostname.clear();
+    config.domainname.clear();
+    config.annotations["run.husk.pod"] = name;
+    return {};
+}
+
+Result<void> addMember(const GlobalOptions &g, const std::string &name, const std::string &id)
+{
+    PodDir dir = HUSK_TRY(openPod(g, name));
+    PodRecord r = HUSK_TRY(dir.load());
+    if (std::find(r.members.begin(), r.members.end(), id) == r.members.end())
+        r.members.push_back(id);
+    return dir.save(r);
+}
+
+void removeMember(const GlobalOptions &g, const std::string &name, const std::string &id)
+{
+    auto dir = openPod(g, name);
+    if (!dir)
+        return;
+    auto r = dir->load();
+    if (!r)
+        return;
+    std::erase(r->members, id);
+    if (auto s = dir->save(*r); !s)
+        log::warn("pod " + name + ": " + s.error().what());
+}
+
+} // namespace husk::pod

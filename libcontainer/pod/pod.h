@@ -1,0 +1,86 @@
+#pragma once
+
+// Pods: a pause process of husk's own holding network, IPC and UTS namespaces (and a PID
+// namespace with --share-pid) that containers join. State lives in <root>/pods/NAME/pod.json,
+// written atomically, so a husk killed midway leaves a record `pod rm --force` cleans from.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "libcontainer/container.h"
+#include "spec/config.h"
+
+namespace husk::pod {
+
+/// How a pod is networked.
+enum class NetworkMode { Bridge, Host, None };
+
+/// Everything husk keeps about a pod.
+struct PodRecord {
+    std::string name;
+    std::string created; // RFC 3339
+    pid_t pausePid = 0;
+    uint64_t pauseStartTime = 0;
+    bool sharePid = false;
+    std::string hostname;
+    NetworkMode mode = NetworkMode::None;
+    std::string network;              // bridge mode: the network's name
+    std::string address;              // bridge mode: "10.77.0.5/16"
+    std::string gateway;              // bridge mode
+    std::string hostVeth;             // bridge mode: the host end of the veth pair
+    std::vector<std::string> members; // container ids, in the order they joined
+};
+
+/// JSON of a record (pod.json and `pod inspect`), and back. Pure.
+nlohmann::json podJson(const PodRecord &r);
+[[nodiscard]] Result<PodRecord> parsePodJson(const nlohmann::json &j);
+/// "bridge", "bridge:NET", "host", "none" -> mode and network name. Pure.
+[[nodiscard]] Result<std::pair<NetworkMode, std::string>> parseNetworkFlag(const std::string &s);
+
+/// `pod create` options.
+struct PodCreateOptions {
+    std::string name;
+    std::string network = "bridge"; // bridge[:NET] | host | none
+    std::string ip;                 // a static address request
+    std::vector<std::string> ports; // HOST:CONT/proto (not supported yet: refused)
+    std::vector<std::string> dns;
+    std::string hostname;
+    bool sharePid = false;
+};
+
+/// Starts the pause process and (bridge mode) its networking; returns the record.
+[[nodiscard]] Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o);
+/// Every pod under the root, with whether its pause process still runs.
+[[nodiscard]] Result<std::vector<std::pair<PodRecord, bool>>> listPods(const GlobalOptions &g);
+/// One pod's record.
+[[nodiscard]] Result<PodRecord> inspectPod(const GlobalOptions &g, const std::string &name);
+/// Signals the members in reverse join order (TERM, KILL after timeoutSeconds), then the pause.
+[[nodiscard]] Result<void> stopPod(const GlobalOptions &g, const std::string &name,
+                                   int timeoutSeconds);
+/// Removes the members (delete --force), the pause, the networking and the state.
+/// Idempotent; without force a running member is an error.
+[[nodiscard]] Result<void> removePod(const GlobalOptions &g, const std::string &name, bool force);
+
+/// For `create --pod NAME` (or the run.husk.pod annotation): points the config's network, IPC
+/// and UTS (and PID) namespaces at the pause process and drops a hostname of its own (the pod
+/// has one). Returns the pod's name to record the member under once create succeeds.
+[[nodiscard]] Result<void> joinPodConfig(const GlobalOptions &g, const std::string &name,
+                                         spec::Config &config);
+/// Records id as a member of the pod (after a successful create).
+[[nodiscard]] Result<void> addMember(const GlobalOptions &g, const std::string &name,
+                                     const std::string &id);
+/// Forgets id as a member (after delete); quiet when the pod or the member is gone.
+void removeMember(const GlobalOptions &g, const std::string &name, const std::string &id);
+
+/// The pause process: PID 1 of its PID namespace when it has one, reaping zombies; exits 0 on
+/// SIGTERM or SIGINT. Never returns.
+[[noreturn]] void runPause();
+
+} // namespace husk::pod
