@@ -25,9 +25,18 @@
 #include "common/log.h"
 #include "common/unique_fd.h"
 #include "libcontainer/id.h"
+#include "libcontainer/network/ipam.h"
+#include "libcontainer/network/manage.h"
+#include "libcontainer/network/store.h"
 #include "libcontainer/proc.h"
 #include "libcontainer/process/spawn.h"
 #include "libcontainer/state_store.h"
+#include "netlink/address.h"
+#include "netlink/ip_address.h"
+#include "netlink/link.h"
+#include "netlink/netns.h"
+#include "netlink/route.h"
+#include "netlink/socket.h"
 #include "spec/state.h"
 
 namespace husk::pod {
@@ -152,6 +161,89 @@ bool waitStopped(const GlobalOptions &g, const std::string &id, int timeoutMs)
         timespec ts{0, 50'000'000};
         ::nanosleep(&ts, nullptr);
     }
+}
+
+// The host end of a pod's veth: "hk" and a hash of the pod name, within IFNAMSIZ.
+std::string hostVethName(const std::string &pod)
+{
+    uint32_t h = 2166136261U; // FNV-1a
+    for (unsigned char c : pod)
+        h = (h ^ c) * 16777619U;
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "hk%08x", h);
+    return buf;
+}
+
+netlink::IpPrefix toPrefix(const network::IpAddress &a, int length)
+{
+    // Both sides print and parse the same text: the two address types meet there.
+    return netlink::parseIpPrefix(network::formatIpAddress(a) + "/" + std::to_string(length))
+        .value();
+}
+
+// Bridge networking for a pod whose pause runs: lease, bridge with the gateway address, a veth
+// whose "eth0" end is created inside the pod, its address, and the default route. On failure
+// everything it made is undone (the veth pair goes with its host end; the lease is released).
+Result<void> connectPod(const GlobalOptions &g, const PodCreateOptions &o, PodRecord &r)
+{
+    network::NetworkPaths paths{g.root, network::networkDir()};
+    network::LeaseRequest req;
+    req.container = r.name;
+    if (!o.ip.empty())
+        req.ipv4 = HUSK_TRY_CTX(network::parseIpAddress(o.ip), "--ip");
+    auto [net, lease] = HUSK_TRY(network::allocateAddress(paths, r.network, req));
+    network::Ipam ipam(g.root, r.network);
+    const std::string veth = hostVethName(r.name);
+    auto undo = [&] {
+        if (auto s = netlink::Socket::open())
+            (void)netlink::deleteLink(*s, veth);
+        (void)ipam.release(r.name, "eth0");
+    };
+    auto done = [&]() -> Result<void> {
+        netlink::Socket host = HUSK_TRY(netlink::Socket::open());
+        netlink::IpPrefix gateway = toPrefix(net.ipv4.gateway, net.ipv4.subnet.prefix);
+        netlink::IpPrefix address = toPrefix(lease.ipv4, net.ipv4.subnet.prefix);
+        (void)HUSK_TRY(netlink::createBridge(host, net.bridge, static_cast<uint32_t>(net.mtu)));
+        if (auto a = netlink::addAddress(host, net.bridge, gateway);
+            !a && a.error().code() != EEXIST)
+            return std::unexpected(a.error());
+        std::string nsPath = "/proc/" + std::to_string(r.pausePid) + "/ns/net";
+        UniqueFd podNs(::open(nsPath.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!podNs)
+            return failErrno("open " + nsPath);
+        HUSK_TRY(
+            netlink::createVeth(host, veth, "eth0", podNs.get(), static_cast<uint32_t>(net.mtu)));
+        HUSK_TRY(netlink::setLinkMaster(host, veth, net.bridge));
+        HUSK_TRY(netlink::setLinkUp(host, veth, true));
+        HUSK_TRY(netlink::withSocketInNetns(podNs.get(), [&](netlink::Socket &pod) -> Result<void> {
+            HUSK_TRY(netlink::addAddress(pod, "eth0", address));
+            HUSK_TRY(netlink::setLinkUp(pod, "eth0", true));
+            return netlink::addDefaultRoute(pod, gateway.address, "eth0");
+        }));
+        r.address = address.toString();
+        r.gateway = gateway.address.toString();
+        r.hostVeth = veth;
+        return {};
+    }();
+    if (!done) {
+        undo();
+        return wrap(done.error(), "--network bridge:" + r.network);
+    }
+    return {};
+}
+
+// Takes a pod off its network: the veth pair (its pod end dies with the namespace anyway)
+// and the lease.
+void disconnectPod(const GlobalOptions &g, const PodRecord &r)
+{
+    if (r.mode != NetworkMode::Bridge)
+        return;
+    // By name, not from the record: a husk killed midway may have made it without saying so.
+    if (auto s = netlink::Socket::open())
+        (void)netlink::deleteLink(*s, hostVethName(r.name));
+    if (!r.network.empty())
+        if (auto rel = network::Ipam(g.root, r.network).releaseAll(r.name); !rel)
+            log::warn("pod " + r.name + ": " + rel.error().what());
 }
 
 } // namespace
@@ -282,10 +374,10 @@ Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o)
     auto [mode, network] = HUSK_TRY(parseNetworkFlag(o.network));
     if (!o.ports.empty())
         return fail("--publish: port forwards are not supported yet");
-    if (mode != NetworkMode::Bridge && (!o.ip.empty() || !o.dns.empty()))
-        return fail("--ip and --dns need --network bridge");
-    if (mode == NetworkMode::Bridge)
-        return fail("--network bridge: not supported yet (use --network none or host)");
+    if (!o.dns.empty())
+        return fail("--dns: per-pod resolv.conf and hosts files are not supported yet");
+    if (mode != NetworkMode::Bridge && !o.ip.empty())
+        return fail("--ip needs --network bridge");
 
     (void)HUSK_TRY(StateStore::open(g.root)); // makes the root
     if (::mkdir(podsDir(g).c_str(), 0700) < 0 && errno != EEXIST)
@@ -360,7 +452,15 @@ Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o)
     }
     r.pausePid = *cloned;
     r.pauseStartTime = processStartTime(r.pausePid).value_or(0);
+    if (mode == NetworkMode::Bridge) {
+        if (auto c = connectPod(g, o, r); !c) {
+            (void)pidfdSignal(pidfd.get(), SIGKILL);
+            undoDir();
+            return std::unexpected(c.error());
+        }
+    }
     if (auto s = dir.save(r); !s) {
+        disconnectPod(g, r);
         (void)pidfdSignal(pidfd.get(), SIGKILL);
         undoDir();
         return std::unexpected(s.error());
@@ -435,6 +535,7 @@ Result<void> removePod(const GlobalOptions &g, const std::string &name, bool for
                                            (force ? "" : " (use --force)"));
         }
         killPause(r.pausePid, r.pauseStartTime, SIGKILL, 5000);
+        disconnectPod(g, r);
     } else if (!force) {
         return wrap(loaded.error(), "pod \"" + name + "\" has no readable state (use --force)");
     }

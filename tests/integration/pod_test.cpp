@@ -7,10 +7,13 @@
 #define BOOST_TEST_MODULE pod
 #include <boost/test/unit_test.hpp>
 
+#include <net/if.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <set>
+#include <thread>
 
 #include "tests/integration/harness.h"
 
@@ -162,6 +165,147 @@ BOOST_FIXTURE_TEST_CASE(bad_input, Fixture)
     BOOST_TEST(again.failed());
     BOOST_TEST(again.err.find("already exists") != std::string::npos, again.err);
     BOOST_TEST(runHusk({"pod", "inspect", "husktest-nope"}).failed());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Bridge networking, all inside the test's private network namespace (husk0 and every veth
+// disappear with it): no traffic leaves the namespaces the test made.
+BOOST_AUTO_TEST_SUITE(bridge, *boost::unit_test::precondition(notRunc))
+
+namespace {
+
+/// Runs `sh -c script` as a member of pod and returns what it printed (the container's stdout).
+std::string runInPod(Fixture &f, const Pod &pod, const std::string &script)
+{
+    f.bundle.config()["process"]["args"] = {"sh", "-c", script};
+    f.bundle.save();
+    f.io.clear();
+    std::string id = f.newId();
+    CommandResult r = f.run(id, {"--pod", pod.name});
+    BOOST_TEST(r.ok(), r.describe() << " " << f.io.err());
+    return f.io.out();
+}
+
+std::string addressOf(const Pod &pod)
+{
+    return pod.info["network"]["address"].get<std::string>();
+}
+
+std::string hostOf(const std::string &cidr)
+{
+    return cidr.substr(0, cidr.find('/'));
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(pod_gets_an_address_and_a_default_route, Fixture)
+{
+    BOOST_REQUIRE(inPrivateNetns());
+    Pod pod;
+    std::string cidr = addressOf(pod);
+    BOOST_TEST(cidr.starts_with("10.77."), pod.info.dump());
+    BOOST_TEST(cidr.ends_with("/16"));
+    BOOST_TEST(pod.info["network"]["gateway"] == "10.77.0.1");
+    std::string out = runInPod(*this, pod, "ip -4 addr show dev eth0; ip route");
+    BOOST_TEST(out.find("inet " + cidr) != std::string::npos, out);
+    BOOST_TEST(out.find("default via 10.77.0.1 dev eth0") != std::string::npos, out);
+    // The host end is a port of husk0.
+    std::string veth = pod.info["network"]["hostVeth"];
+    BOOST_TEST(::if_nametoindex(veth.c_str()) != 0U, veth);
+}
+
+/// Starts a member of pod that answers one TCP connection on port with reply, and returns
+/// what a member of client printed after connecting to host:port (retrying until it listens).
+std::string serveAndConnect(Fixture &f, const Pod &pod, const Pod &client, const std::string &host,
+                            const std::string &port, const std::string &reply)
+{
+    std::ofstream(f.bundle.rootfs() / "reply.sh") << "#!/bin/sh\necho " << reply << "\n";
+    fs::permissions(f.bundle.rootfs() / "reply.sh",
+                    fs::perms::owner_all | fs::perms::others_exec | fs::perms::others_read);
+    f.bundle.config()["process"]["args"] = {"nc", "-l", "-p", port, "-e", "/reply.sh"};
+    f.bundle.save();
+    std::string serverId = f.newId();
+    ContainerIo serverIo(f.bundle.path(), "server");
+    BOOST_REQUIRE(f.create(serverId, f.bundle, serverIo, {"--pod", pod.name}).ok());
+    BOOST_REQUIRE(f.start(serverId).ok());
+    return runInPod(f, client,
+                    "for i in $(seq 1 30); do nc -w 2 " + host + " " + port +
+                        " </dev/null && exit 0; sleep 0.2; done; exit 1");
+}
+
+BOOST_FIXTURE_TEST_CASE(two_pods_talk_over_the_bridge, Fixture)
+{
+    Pod server;
+    Pod client;
+    std::string out = serveAndConnect(*this, server, client, hostOf(addressOf(server)), "7777",
+                                      "pong-from-server");
+    BOOST_TEST(out.find("pong-from-server") != std::string::npos, out);
+}
+
+BOOST_FIXTURE_TEST_CASE(members_of_one_pod_share_localhost, Fixture)
+{
+    Pod pod;
+    std::string out = serveAndConnect(*this, pod, pod, "127.0.0.1", "7778", "pong-local");
+    BOOST_TEST(out.find("pong-local") != std::string::npos, out);
+}
+
+BOOST_FIXTURE_TEST_CASE(static_address_honoured_or_refused, Fixture)
+{
+    Pod pod({"--ip", "10.77.200.9"});
+    BOOST_TEST(addressOf(pod) == "10.77.200.9/16");
+    CommandResult taken = runHusk({"pod", "create", "--ip", "10.77.200.9", "husktest-taken"});
+    BOOST_TEST(taken.failed(), taken.describe());
+    CommandResult outside = runHusk({"pod", "create", "--ip", "192.0.2.1", "husktest-outside"});
+    BOOST_TEST(outside.failed(), outside.describe());
+    BOOST_TEST(!fs::exists(rootDir() / "pods" / "husktest-taken"));
+    BOOST_TEST(!fs::exists(rootDir() / "pods" / "husktest-outside"));
+}
+
+BOOST_FIXTURE_TEST_CASE(rm_leaves_no_veth_and_no_lease, Fixture)
+{
+    auto pod = std::make_unique<Pod>();
+    std::string name = pod->name;
+    std::string veth = pod->info["network"]["hostVeth"];
+    BOOST_REQUIRE(::if_nametoindex(veth.c_str()) != 0U);
+    BOOST_REQUIRE(runHusk({"pod", "rm", name}).ok());
+    BOOST_TEST(::if_nametoindex(veth.c_str()) == 0U, veth << " is still there");
+    CommandResult inspect = runHusk({"network", "inspect", "husk"});
+    BOOST_REQUIRE_MESSAGE(inspect.ok(), inspect.describe());
+    for (const json &l : json::parse(inspect.out)["leases"])
+        BOOST_TEST(l["container"] != name, l.dump());
+}
+
+BOOST_FIXTURE_TEST_CASE(hundred_pods_in_parallel_get_distinct_addresses, Fixture)
+{
+    constexpr int kPods = 100;
+    std::vector<std::string> names(kPods);
+    std::vector<CommandResult> results(kPods);
+    for (int i = 0; i < kPods; ++i)
+        names[i] = "husktest-par-" + std::to_string(::getpid()) + "-" + std::to_string(i);
+    struct RemoveAll {
+        std::vector<std::string> &names;
+        ~RemoveAll()
+        {
+            for (const std::string &n : names)
+                runHusk({"pod", "rm", "--force", n}, {.timeout = 60s});
+        }
+    } removeAll{names};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 10; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = t; i < kPods; i += 10)
+                results[i] =
+                    runHusk({"pod", "create", "--network", "bridge", names[i]}, {.timeout = 120s});
+        });
+    for (std::thread &t : threads)
+        t.join();
+    std::set<std::string> addresses;
+    for (int i = 0; i < kPods; ++i) {
+        BOOST_REQUIRE_MESSAGE(results[i].ok(), results[i].describe());
+        addresses.insert(json::parse(results[i].out)["network"]["address"].get<std::string>());
+    }
+    BOOST_TEST(addresses.size() == size_t{kPods});
 }
 
 BOOST_AUTO_TEST_SUITE_END()
