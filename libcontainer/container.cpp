@@ -303,6 +303,7 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     process::InitPlan plan = HUSK_TRY(buildInitPlan(config, namespaces, inputs));
     if (!o.noNewKeyring)
         plan.sessionKeyring = "_ses." + o.id;
+    plan.unprivilegedParent = ::geteuid() != 0;
     const spec::Hooks noHooks;
     const spec::Hooks &hooks = config.hooks ? *config.hooks : noHooks;
     plan.parentHooks = !hooks.prestart.empty() || !hooks.createRuntime.empty();

@@ -275,6 +275,8 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
 {
     SyncPacket go = HUSK_TRY(sock.expect(SyncMsg::Go));
     hostPid = go.value;
+    if (plan.unprivilegedParent)
+        ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     // Taken while /proc is still the host's: the container may have no /proc at all.
     const struct stat runtimeId = HUSK_TRY(runtimeBinaryId());
     // After the cgroup join: joining a cpuset resets the affinity.
@@ -401,8 +403,11 @@ void runInit(const InitPlan &plan, SyncSocket &sock)
     ::prctl(PR_SET_NAME, "husk:init", 0, 0, 0);
     // Until exec the init is a copy of husk: keep other processes (a later `exec`, ptrace) from
     // reaching the host's husk binary through /proc/<pid>/exe (CVE-2019-5736 class). execve
-    // makes the new program dumpable again as usual.
-    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // makes the new program dumpable again as usual. An unprivileged parent must still open
+    // our /proc/PID/uid_map (a non-dumpable process's /proc files are root's): then it waits
+    // for Go, which comes once the maps are written, before any code of the container runs.
+    if (!plan.unprivilegedParent)
+        ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     closeInheritedFds(plan, sock.fd());
     std::string exePath;
     std::vector<std::string> env;

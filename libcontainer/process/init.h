@@ -55,7 +55,8 @@ struct InitPlan {
     bool setHostname = false;
     bool setDomainname = false;
     bool newUser = false;
-    bool inUserNs = false; // a new or joined user namespace: become its root first
+    bool inUserNs = false;           // a new or joined user namespace: become its root first
+    bool unprivilegedParent = false; // rootless: stay dumpable until the id maps are written
     bool newNet = false;
     bool unshareCgroup = false;
     bool mountNs = true;
