@@ -492,8 +492,21 @@ Result<void> startContainer(const GlobalOptions &g, const std::string &id)
         if (fds[0].revents & POLLHUP)
             return fail("container init closed the exec fifo without starting");
     }
+    auto hooks = recordedHooks(rec);
+    if (hooks && !hooks->poststart.empty()) {
+        // runtime.md: poststart hooks run after the user process is executed. The init keeps
+        // the fifo's write end open until its execve (close-on-exec): EOF marks the exec.
+        for (int waited = 0; waited < 10000; waited += 10) {
+            char c;
+            if (::read(fifoFd.get(), &c, 1) == 0)
+                break;
+            pollfd p[2] = {{fifoFd.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+            if (::poll(p, 2, 10) > 0 && (p[1].revents & POLLIN))
+                break;
+        }
+    }
     dir.removeExecFifo();
-    if (auto hooks = recordedHooks(rec); hooks && !hooks->poststart.empty())
+    if (hooks && !hooks->poststart.empty())
         runHooksWarnOnly(hooks->poststart, hookStateJson(rec, "running", rec.pid), "poststart");
     return {};
 }

@@ -448,7 +448,9 @@ void runInit(const InitPlan &plan, SyncSocket &sock)
     }
     if (::write(fifo->get(), "0", 1) != 1)
         ::_exit(1);
-    fifo->reset();
+    // The write end stays open (close-on-exec) until execve: `start` takes its EOF as "the
+    // process runs", which poststart hooks must come after.
+    (void)fifo->release();
 
     std::vector<char *> argv;
     for (const std::string &a : plan.args)
