@@ -14,6 +14,12 @@ failures=()
 logdir=$(mktemp -d /tmp/husk-testlogs-XXXXXX)
 trap 'rm -rf "$logdir"' EXIT
 
+# What test runs leave if they fail to clean up. Entries already here belong to an earlier run
+# that was killed (their names carry its pid); only what this run adds counts against it.
+residue_glob='/run/husk-test-* /tmp/husk-bundle-* /tmp/husk-rootfs-*'
+residue_before=$(ls -d $residue_glob 2>/dev/null)
+[ -z "$residue_before" ] || { echo "==> left by an earlier, killed run (not counted):"; echo "$residue_before" | sed 's/^/    /'; }
+
 # Adds a Boost.Test binary's "N test cases out of M passed/failed/skipped" to the totals.
 # A binary that dies without a report counts as one failure; exit 77 means "skipped".
 count_boost() {
@@ -87,7 +93,7 @@ for t in "$BUILD_DIR"/tests/e2e/*_test; do
 done
 
 # Whatever a test left behind is a failure of the suite.
-residue=$(ls -d /run/husk-test-* /tmp/husk-bundle-* 2>/dev/null | head -n 5)
+residue=$(ls -d $residue_glob 2>/dev/null | grep -vxF -e "${residue_before:-/nonexistent}" | head -n 5)
 if [ -n "$residue" ]; then
     failed=$((failed + 1)); failures+=(residue)
     echo "==> tests left these behind:"; echo "$residue" | sed 's/^/    /'
