@@ -70,6 +70,13 @@ Result<void> writePidFile(const std::string &path, pid_t pid)
     return writeFileAtomic(dfd.get(), name, std::to_string(pid), 0644);
 }
 
+std::string nowRfc3339()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return spec::formatCreated(ts);
+}
+
 namespace {
 
 constexpr const char *kOciVersion = "1.2.0";
@@ -116,13 +123,6 @@ std::pair<uid_t, gid_t> hostRoot(const spec::Config &c)
                 g = m.hostId;
     }
     return {u, g};
-}
-
-std::string nowRfc3339()
-{
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return spec::formatCreated(ts);
 }
 
 // The hooks of the config a container was created with (not the bundle's current one: the
@@ -525,7 +525,7 @@ Result<spec::State> containerState(const GlobalOptions &g, const std::string &id
     return st;
 }
 
-Result<void> killContainer(const GlobalOptions &g, const std::string &id, int sig, bool all)
+Result<LockedContainer> lockContainer(const GlobalOptions &g, const std::string &id)
 {
     HUSK_TRY(validateId(id));
     StateStore store = HUSK_TRY(StateStore::open(g.root));
@@ -533,6 +533,14 @@ Result<void> killContainer(const GlobalOptions &g, const std::string &id, int si
     HUSK_TRY(dir.lock());
     StateRecord rec = HUSK_TRY(dir.load());
     Status s = liveStatus(dir, rec);
+    return LockedContainer{std::move(store), std::move(dir), std::move(rec), s};
+}
+
+Result<void> killContainer(const GlobalOptions &g, const std::string &id, int sig, bool all)
+{
+    LockedContainer c = HUSK_TRY(lockContainer(g, id));
+    const StateRecord &rec = c.rec;
+    const Status s = c.status;
     if (!canKill(s))
         return fail("cannot kill a container that is " + std::string(statusName(s)));
     if (all) {

@@ -5,10 +5,22 @@
 #include <signal.h>
 
 #include "common/result.h"
+#include "libcontainer/container.h"
 #include "libcontainer/state_store.h"
 #include "libcontainer/status.h"
 
 namespace husk {
+
+/// A container opened, locked (its per-container flock) and loaded, with its live status.
+struct LockedContainer {
+    StateStore store;
+    ContainerDir dir;
+    StateRecord rec;
+    Status status;
+};
+
+/// Opens, locks and loads container id under g.root (the id is validated first).
+[[nodiscard]] Result<LockedContainer> lockContainer(const GlobalOptions &g, const std::string &id);
 
 /// The live status: the recorded one, corrected by whether the init (pid + start time) still
 /// runs and whether it still waits on the exec fifo.
@@ -19,6 +31,9 @@ Status liveStatus(const ContainerDir &dir, const StateRecord &r);
 
 /// Writes pid to path (made absolute) atomically, as --pid-file.
 [[nodiscard]] Result<void> writePidFile(const std::string &path, pid_t pid);
+
+/// The current time in the state's RFC 3339 form.
+std::string nowRfc3339();
 
 /// The signals a foreground `run` or `exec` passes on to its process.
 sigset_t forwardedSignals();

@@ -161,17 +161,11 @@ Result<void> joinCgroup(const CgroupRecord &rec, const std::string &sub, pid_t p
 
 Result<int> execProcess(const GlobalOptions &g, const ExecOptions &o)
 {
-    HUSK_TRY(validateId(o.id));
-    StateStore store = HUSK_TRY(StateStore::open(g.root));
-    ContainerDir dir = HUSK_TRY(store.openContainer(o.id));
-    StateRecord rec;
-    {
-        // Only for a consistent read: exec must not block other commands while it runs.
-        HUSK_TRY(dir.lock());
-        rec = HUSK_TRY(dir.load());
-        dir.unlock();
-    }
-    Status status = liveStatus(dir, rec);
+    // Locked only for a consistent read: exec must not block other commands while it runs.
+    LockedContainer locked = HUSK_TRY(lockContainer(g, o.id));
+    locked.dir.unlock();
+    const StateRecord &rec = locked.rec;
+    const Status status = locked.status;
     if (status == Status::Stopped || status == Status::Creating)
         return fail("cannot exec in a " + std::string(statusName(status)) + " container");
     if (status == Status::Paused && !o.ignorePaused)

@@ -23,25 +23,6 @@ namespace husk {
 
 namespace {
 
-// Opens, locks and loads a container for a command that changes it.
-struct Locked {
-    StateStore store;
-    ContainerDir dir;
-    StateRecord rec;
-    Status status;
-};
-
-Result<Locked> lockContainer(const GlobalOptions &g, const std::string &id)
-{
-    HUSK_TRY(validateId(id));
-    StateStore store = HUSK_TRY(StateStore::open(g.root));
-    ContainerDir dir = HUSK_TRY(store.openContainer(id));
-    HUSK_TRY(dir.lock());
-    StateRecord rec = HUSK_TRY(dir.load());
-    Status s = liveStatus(dir, rec);
-    return Locked{std::move(store), std::move(dir), std::move(rec), s};
-}
-
 nlohmann::json statsEvent(const std::string &id, const cgroups::Stats &stats)
 {
     return {{"type", "stats"}, {"id", id}, {"data", cgroups::statsJson(stats)}};
@@ -102,7 +83,7 @@ int64_t monotonicMs()
 
 Result<void> pauseContainer(const GlobalOptions &g, const std::string &id)
 {
-    Locked c = HUSK_TRY(lockContainer(g, id));
+    LockedContainer c = HUSK_TRY(lockContainer(g, id));
     if (!canPause(c.status))
         return fail("cannot pause a container that is " + std::string(statusName(c.status)));
     cgroups::CgroupManager cg(c.rec.cgroup);
@@ -117,7 +98,7 @@ Result<void> pauseContainer(const GlobalOptions &g, const std::string &id)
 
 Result<void> resumeContainer(const GlobalOptions &g, const std::string &id)
 {
-    Locked c = HUSK_TRY(lockContainer(g, id));
+    LockedContainer c = HUSK_TRY(lockContainer(g, id));
     if (c.status != Status::Paused)
         return fail("cannot resume a container that is " + std::string(statusName(c.status)) +
                     " (only a paused one)");
@@ -132,7 +113,7 @@ Result<void> updateContainer(const GlobalOptions &g, const std::string &id,
 {
     if (!resources.is_object())
         return fail("update: resources must be a JSON object");
-    Locked c = HUSK_TRY(lockContainer(g, id));
+    LockedContainer c = HUSK_TRY(lockContainer(g, id));
     if (c.status == Status::Stopped)
         return fail("cannot update a stopped container");
     // The change alone is parsed and applied: only what was asked for is written.

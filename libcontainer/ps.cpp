@@ -34,13 +34,9 @@ std::vector<std::string> fields(const std::string &line)
 
 Result<std::vector<pid_t>> containerPids(const GlobalOptions &g, const std::string &id)
 {
-    HUSK_TRY(validateId(id));
-    StateStore store = HUSK_TRY(StateStore::open(g.root));
-    ContainerDir dir = HUSK_TRY(store.openContainer(id));
-    HUSK_TRY(dir.lock());
-    StateRecord rec = HUSK_TRY(dir.load());
-    dir.unlock();
-    std::vector<pid_t> pids = HUSK_TRY(cgroups::CgroupManager(rec.cgroup).pids());
+    LockedContainer c = HUSK_TRY(lockContainer(g, id));
+    c.dir.unlock();
+    std::vector<pid_t> pids = HUSK_TRY(cgroups::CgroupManager(c.rec.cgroup).pids());
     std::sort(pids.begin(), pids.end());
     return pids;
 }

@@ -19,9 +19,12 @@ void addPodCommands(CLI::App &app, Context &ctx)
     c->add_option("name", co.name, "the pod's name")->required();
     c->add_option("--network", co.network, "bridge[:NETWORK], host or none")->capture_default_str();
     c->add_option("--ip", co.ip, "a static address on the pod's network");
-    c->add_option("-p,--publish", co.ports, "HOST:CONTAINER/tcp|udp port forward")
+    c->add_option("-p,--publish", co.ports,
+                  "HOST:CONTAINER/tcp|udp port forward (not supported yet: refused)")
         ->allow_extra_args(false);
-    c->add_option("--dns", co.dns, "DNS server for the pod's resolv.conf")->allow_extra_args(false);
+    c->add_option("--dns", co.dns,
+                  "DNS server for the pod's resolv.conf (not supported yet: refused)")
+        ->allow_extra_args(false);
     c->add_option("--hostname", co.hostname, "the pod's hostname (default: its name)");
     c->add_flag("--share-pid", co.sharePid, "members share one PID namespace");
     c->callback([&ctx] {

@@ -1,14 +1,11 @@
 #include "libcontainer/pod/pod.h"
 
 #include <fcntl.h>
-#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -24,6 +21,7 @@
 #include "common/file.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
+#include "libcontainer/container_internal.h"
 #include "libcontainer/id.h"
 #include "libcontainer/network/ipam.h"
 #include "libcontainer/network/manage.h"
@@ -98,35 +96,15 @@ Result<PodDir> openPod(const GlobalOptions &g, const std::string &name)
     return d;
 }
 
-std::string nowRfc3339()
-{
-    timespec ts{};
-    ::clock_gettime(CLOCK_REALTIME, &ts);
-    return spec::formatCreated(ts);
-}
-
-Result<void> loopbackUp()
-{
-    UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    if (!s)
-        return failErrno("socket");
-    ifreq ifr{};
-    std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-    if (::ioctl(s.get(), SIOCGIFFLAGS, &ifr) < 0)
-        return failErrno("get lo flags");
-    ifr.ifr_flags |= IFF_UP;
-    if (::ioctl(s.get(), SIOCSIFFLAGS, &ifr) < 0)
-        return failErrno("bring lo up");
-    return {};
-}
-
 // In the pause child: hostname, lo, a session of its own, nothing of husk's open.
 Result<void> preparePause(const PodRecord &r, bool newNet)
 {
     if (::sethostname(r.hostname.data(), r.hostname.size()) < 0)
         return failErrno("sethostname");
-    if (newNet)
-        HUSK_TRY(loopbackUp());
+    if (newNet) {
+        netlink::Socket nl = HUSK_TRY(netlink::Socket::open());
+        HUSK_TRY(netlink::setLinkUp(nl, "lo", true));
+    }
     ::setsid();
     int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null >= 0) {

@@ -378,6 +378,39 @@ Result<std::string> lookPath(const std::string &file, const std::vector<std::str
     return fail("exec: \"" + file + "\": executable file not found in $PATH");
 }
 
+namespace {
+
+// The last steps of the init and of `exec`: only stdio and the preserved fds stay open
+// across exec, the final CPU affinity, execve. Returns only on failure; execFailed tells an
+// execve failure (exit 127) from one before it.
+Error execProcessImage(const InitPlan &plan, const std::string &exePath,
+                       const std::vector<std::string> &env, bool &execFailed)
+{
+    std::vector<char *> argv;
+    for (const std::string &a : plan.args)
+        argv.push_back(const_cast<char *>(a.c_str()));
+    argv.push_back(nullptr);
+    std::vector<char *> envp;
+    for (const std::string &e : env)
+        envp.push_back(const_cast<char *>(e.c_str()));
+    envp.push_back(nullptr);
+    // Nothing of husk's may reach the container: every fd above stdio and the preserved ones
+    // is close-on-exec from here.
+    ::syscall(SYS_close_range, 3 + plan.preserveFds, ~0U, CLOSE_RANGE_CLOEXEC);
+    for (int fd = 3; fd < 3 + plan.preserveFds; ++fd) {
+        int flags = ::fcntl(fd, F_GETFD);
+        if (flags >= 0)
+            ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+    }
+    if (auto r = applyFinalAffinity(plan.attrs); !r)
+        return r.error();
+    ::execve(exePath.c_str(), argv.data(), envp.data());
+    execFailed = true;
+    return Error("exec " + exePath + ": " + std::strerror(errno), errno);
+}
+
+} // namespace
+
 // Closes every fd the init does not need. husk's init is a fork, not a fresh exec: without this
 // it would keep whatever husk inherited (a caller's pipes, a lock) for as long as it waits in
 // "created", and a caller waiting for EOF on such a pipe would hang.
@@ -452,34 +485,13 @@ void runInit(const InitPlan &plan, SyncSocket &sock)
     // process runs", which poststart hooks must come after.
     (void)fifo->release();
 
-    std::vector<char *> argv;
-    for (const std::string &a : plan.args)
-        argv.push_back(const_cast<char *>(a.c_str()));
-    argv.push_back(nullptr);
-    std::vector<char *> envp;
-    for (const std::string &e : env)
-        envp.push_back(const_cast<char *>(e.c_str()));
-    envp.push_back(nullptr);
-    // Nothing of husk's may reach the container: every fd above stdio and the preserved ones
-    // is close-on-exec from here.
-    ::syscall(SYS_close_range, 3 + plan.preserveFds, ~0U, CLOSE_RANGE_CLOEXEC);
-    for (int fd = 3; fd < 3 + plan.preserveFds; ++fd) {
-        int flags = ::fcntl(fd, F_GETFD);
-        if (flags >= 0)
-            ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
-    }
-    if (auto r = applyFinalAffinity(plan.attrs); !r) {
-        std::string msg = "husk: " + r.error().what() + "\n";
-        ssize_t w = ::write(STDERR_FILENO, msg.data(), msg.size());
-        (void)w;
-        ::_exit(1);
-    }
-    ::execve(exePath.c_str(), argv.data(), envp.data());
+    bool execFailed = false;
+    Error e = execProcessImage(plan, exePath, env, execFailed);
     // After start nobody waits on the sync socket: say it on stderr, as runc does.
-    std::string msg = "husk: exec " + exePath + ": " + std::strerror(errno) + "\n";
+    std::string msg = "husk: " + e.what() + "\n";
     ssize_t w = ::write(STDERR_FILENO, msg.data(), msg.size());
     (void)w;
-    ::_exit(127);
+    ::_exit(execFailed ? 127 : 1);
 }
 
 void runExecProcess(const InitPlan &plan, SyncSocket &sock)
@@ -515,28 +527,11 @@ void runExecProcess(const InitPlan &plan, SyncSocket &sock)
         sock.sendError(prepared.error());
         ::_exit(1);
     }
-    std::vector<char *> argv;
-    for (const std::string &a : plan.args)
-        argv.push_back(const_cast<char *>(a.c_str()));
-    argv.push_back(nullptr);
-    std::vector<char *> envp;
-    for (const std::string &e : env)
-        envp.push_back(const_cast<char *>(e.c_str()));
-    envp.push_back(nullptr);
     // The sync socket stays open (close-on-exec): the parent takes EOF as "exec done".
-    ::syscall(SYS_close_range, 3 + plan.preserveFds, ~0U, CLOSE_RANGE_CLOEXEC);
-    for (int fd = 3; fd < 3 + plan.preserveFds; ++fd) {
-        int flags = ::fcntl(fd, F_GETFD);
-        if (flags >= 0)
-            ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
-    }
-    if (auto r = applyFinalAffinity(plan.attrs); !r) {
-        sock.sendError(r.error());
-        ::_exit(1);
-    }
-    ::execve(exePath.c_str(), argv.data(), envp.data());
-    sock.sendError(Error("exec " + exePath + ": " + std::strerror(errno), errno));
-    ::_exit(127);
+    bool execFailed = false;
+    Error e = execProcessImage(plan, exePath, env, execFailed);
+    sock.sendError(e);
+    ::_exit(execFailed ? 127 : 1);
 }
 
 } // namespace husk::process
