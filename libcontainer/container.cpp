@@ -184,6 +184,18 @@ std::string readAllNonblocking(int fifo, int pidfd)
     return out;
 }
 
+// A container's own pod (see pod::podFromAnnotations), removed unless create succeeds.
+struct OwnPodGuard {
+    const GlobalOptions &g;
+    std::string id;
+    bool armed = false;
+    ~OwnPodGuard()
+    {
+        if (armed)
+            pod::removeOwnedPod(g, id);
+    }
+};
+
 // Everything create made, undone in reverse when a later step fails.
 class CreateUndo
 {
@@ -262,6 +274,21 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     if (auto a = config.annotations.find("run.husk.pod");
         podName.empty() && a != config.annotations.end())
         podName = a->second;
+    // Networking asked for with run.husk.network (and friends) on a plain create: a pod of the
+    // container's own, made first and removed with it (on any failure below, by the guard).
+    OwnPodGuard ownPod{g, o.id};
+    if (auto own = HUSK_TRY(pod::podFromAnnotations(config.annotations, o.id, config.hostname))) {
+        if (!podName.empty())
+            return fail("annotation run.husk.network/ip/ports/dns: a member of pod \"" + podName +
+                        "\" has the pod's networking");
+        HUSK_TRY(validateId(o.id));
+        struct stat existing;
+        if (::stat((g.root + "/" + o.id).c_str(), &existing) == 0)
+            return fail("container \"" + o.id + "\" already exists", EEXIST);
+        (void)HUSK_TRY_CTX(pod::createPod(g, *own), "annotation run.husk.network");
+        ownPod.armed = true;
+        podName = o.id;
+    }
     if (!podName.empty())
         HUSK_TRY_CTX(pod::joinPodConfig(g, podName, config), "--pod " + podName);
     HUSK_TRY(spec::validate(config));
@@ -443,6 +470,7 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     HUSK_TRY(parentEnd.send(process::SyncMsg::ReadyAck));
     dir.unlock();
     undo.commit();
+    ownPod.armed = false;
     if (!podName.empty())
         if (auto m = pod::addMember(g, podName, o.id); !m)
             log::warn("pod " + podName + ": " + m.error().what());
@@ -557,8 +585,11 @@ Result<void> deleteContainer(const GlobalOptions &g, const std::string &id, bool
     StateStore store = HUSK_TRY(StateStore::open(g.root));
     auto opened = store.openContainer(id);
     if (!opened) {
-        if (force && opened.error().code() == ENOENT)
+        if (force && opened.error().code() == ENOENT) {
+            // A husk killed between making the container's own pod and its state.
+            pod::removeOwnedPod(g, id);
             return {};
+        }
         return std::unexpected(opened.error());
     }
     ContainerDir dir = std::move(*opened);
@@ -570,7 +601,9 @@ Result<void> deleteContainer(const GlobalOptions &g, const std::string &id, bool
             return wrap(loaded.error(), "container \"" + id +
                                             "\" has no readable state (use "
                                             "--force to remove it)");
-        return store.remove(id);
+        HUSK_TRY(store.remove(id));
+        pod::removeOwnedPod(g, id);
+        return {};
     }
     StateRecord rec = std::move(*loaded);
     Status s = liveStatus(dir, rec);
@@ -596,8 +629,11 @@ Result<void> deleteContainer(const GlobalOptions &g, const std::string &id, bool
     if (auto hooks = recordedHooks(rec); hooks && !hooks->poststop.empty())
         runHooksWarnOnly(hooks->poststop, hookStateJson(rec, "stopped", 0), "poststop");
     HUSK_TRY(store.remove(id));
-    if (auto p = rec.annotations.find("run.husk.pod"); p != rec.annotations.end())
+    if (auto p = rec.annotations.find("run.husk.pod"); p != rec.annotations.end()) {
         pod::removeMember(g, p->second, id);
+        if (p->second == id)
+            pod::removeOwnedPod(g, id);
+    }
     return {};
 }
 

@@ -22,8 +22,7 @@ void addPodCommands(CLI::App &app, Context &ctx)
     c->add_option("-p,--publish", co.ports,
                   "HOST:CONTAINER/tcp|udp port forward (not supported yet: refused)")
         ->allow_extra_args(false);
-    c->add_option("--dns", co.dns,
-                  "DNS server for the pod's resolv.conf (not supported yet: refused)")
+    c->add_option("--dns", co.dns, "DNS server for the pod's resolv.conf (repeatable)")
         ->allow_extra_args(false);
     c->add_option("--hostname", co.hostname, "the pod's hostname (default: its name)");
     c->add_flag("--share-pid", co.sharePid, "members share one PID namespace");
@@ -93,6 +92,20 @@ void addPodCommands(CLI::App &app, Context &ctx)
         ctx.action = [&ctx] {
             auto r = pod::stopPod(ctx.global, stopName, timeout);
             return r ? kOk : report("pod stop " + stopName, r.error());
+        };
+    });
+
+    static std::string restartName, restartId;
+    static int restartTimeout = 10;
+    CLI::App *re = pod->add_subcommand(
+        "restart", "recreate one member from its bundle: stop, delete, create and start it");
+    re->add_option("name", restartName, "the pod's name")->required();
+    re->add_option("container", restartId, "the member's id")->required();
+    re->add_option("-t,--timeout", restartTimeout, "seconds before KILL")->capture_default_str();
+    re->callback([&ctx] {
+        ctx.action = [&ctx] {
+            auto r = pod::restartMember(ctx.global, restartName, restartId, restartTimeout);
+            return r ? kOk : report("pod restart " + restartName + " " + restartId, r.error());
         };
     });
 

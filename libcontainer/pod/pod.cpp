@@ -26,6 +26,7 @@
 #include "libcontainer/network/ipam.h"
 #include "libcontainer/network/manage.h"
 #include "libcontainer/network/store.h"
+#include "libcontainer/pod/pod_files.h"
 #include "libcontainer/proc.h"
 #include "libcontainer/process/spawn.h"
 #include "libcontainer/state_store.h"
@@ -36,6 +37,10 @@
 #include "netlink/route.h"
 #include "netlink/socket.h"
 #include "spec/state.h"
+
+#ifdef HUSK_PAUSE_IMAGE
+#include "pause_image.h" // generated: kPauseImage, the bytes of pod/pause/pause.cpp's program
+#endif
 
 namespace husk::pod {
 
@@ -141,6 +146,19 @@ bool waitStopped(const GlobalOptions &g, const std::string &id, int timeoutMs)
     }
 }
 
+// Stops a member that runs: SIGTERM, and SIGKILL to all its processes after timeoutMs.
+void stopMember(const GlobalOptions &g, const std::string &id, int timeoutMs)
+{
+    auto st = containerState(g, id);
+    if (!st || st->status == "stopped")
+        return;
+    (void)killContainer(g, id, SIGTERM, false);
+    if (!waitStopped(g, id, timeoutMs)) {
+        (void)killContainer(g, id, SIGKILL, true);
+        waitStopped(g, id, 5000);
+    }
+}
+
 // The host end of a pod's veth: "hk" and a hash of the pod name, within IFNAMSIZ.
 std::string hostVethName(const std::string &pod)
 {
@@ -162,7 +180,8 @@ netlink::IpPrefix toPrefix(const network::IpAddress &a, int length)
 // Bridge networking for a pod whose pause runs: lease, bridge with the gateway address, a veth
 // whose "eth0" end is created inside the pod, its address, and the default route. On failure
 // everything it made is undone (the veth pair goes with its host end; the lease is released).
-Result<void> connectPod(const GlobalOptions &g, const PodCreateOptions &o, PodRecord &r)
+// Returns the network's definition.
+Result<network::Network> connectPod(const GlobalOptions &g, const PodCreateOptions &o, PodRecord &r)
 {
     network::NetworkPaths paths{g.root, network::networkDir()};
     network::LeaseRequest req;
@@ -207,7 +226,27 @@ Result<void> connectPod(const GlobalOptions &g, const PodCreateOptions &o, PodRe
         undo();
         return wrap(done.error(), "--network bridge:" + r.network);
     }
-    return {};
+    return net;
+}
+
+// resolv.conf, hosts and hostname in the pod's directory, for the members to mount.
+Result<void> writePodFiles(const PodDir &dir, const PodRecord &r,
+                           const std::vector<std::string> &servers)
+{
+    std::string host;
+    if (servers.empty()) {
+        auto text = readFile("/etc/resolv.conf");
+        if (text)
+            host = std::move(*text);
+        else
+            log::warn("pod " + r.name + ": " + text.error().what() +
+                      "; its resolv.conf has no nameserver");
+    }
+    std::string resolv =
+        HUSK_TRY_CTX(resolvConf(servers, host, r.mode != NetworkMode::Host), "--dns");
+    HUSK_TRY(writeFileAtomic(dir.fd.get(), "resolv.conf", resolv, 0644));
+    HUSK_TRY(writeFileAtomic(dir.fd.get(), "hosts", hostsFile(r.hostname, r.address), 0644));
+    return writeFileAtomic(dir.fd.get(), "hostname", r.hostname + "\n", 0644);
 }
 
 // Takes a pod off its network: the veth pair (its pod end dies with the namespace anyway)
@@ -245,6 +284,8 @@ nlohmann::json podJson(const PodRecord &r)
     if (r.pausePid > 0) {
         j["netns"] = "/proc/" + std::to_string(r.pausePid) + "/ns/net";
     }
+    if (!r.owner.empty())
+        j["owner"] = r.owner;
     return j;
 }
 
@@ -266,6 +307,7 @@ Result<PodRecord> parsePodJson(const nlohmann::json &j)
         r.gateway = n.value("gateway", "");
         r.hostVeth = n.value("hostVeth", "");
         r.members = j.value("members", std::vector<std::string>{});
+        r.owner = j.value("owner", "");
         return r;
     } catch (const nlohmann::json::exception &e) {
         return fail(std::string("pod.json: ") + e.what());
@@ -326,6 +368,30 @@ void shedInheritedPages()
 
 } // namespace
 
+void execPauseImage()
+{
+#ifdef HUSK_PAUSE_IMAGE
+    int fd = ::memfd_create("husk-pause", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return;
+    size_t done = 0;
+    while (done < sizeof kPauseImage) {
+        ssize_t n = ::write(fd, kPauseImage + done, sizeof kPauseImage - done);
+        if (n <= 0)
+            break;
+        done += static_cast<size_t>(n);
+    }
+    if (done == sizeof kPauseImage &&
+        ::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) == 0) {
+        char arg0[] = "husk-pause";
+        char *argv[] = {arg0, nullptr};
+        char *envp[] = {nullptr};
+        ::syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+    }
+    ::close(fd);
+#endif
+}
+
 void runPause()
 {
     ::prctl(PR_SET_NAME, "husk:pause", 0, 0, 0);
@@ -352,8 +418,8 @@ Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o)
     auto [mode, network] = HUSK_TRY(parseNetworkFlag(o.network));
     if (!o.ports.empty())
         return fail("--publish: port forwards are not supported yet");
-    if (!o.dns.empty())
-        return fail("--dns: per-pod resolv.conf and hosts files are not supported yet");
+    for (const std::string &d : o.dns)
+        (void)HUSK_TRY_CTX(network::parseIpAddress(d), "--dns " + d);
     if (mode != NetworkMode::Bridge && !o.ip.empty())
         return fail("--ip needs --network bridge");
 
@@ -381,6 +447,7 @@ Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o)
     r.hostname = o.hostname.empty() ? o.name : o.hostname;
     r.mode = mode;
     r.network = network;
+    r.owner = o.owner;
     // Saved before anything runs: a husk killed from here on leaves what `pod rm` needs.
     if (auto s = dir.save(r); !s) {
         undoDir();
@@ -414,6 +481,7 @@ Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o)
             ::_exit(1);
         // Nothing of husk's may stay open in a process that lives as long as the pod.
         ::syscall(SYS_close_range, 3, ~0U, 0);
+        execPauseImage();
         runPause();
     }
     UniqueFd pidfd(pidfdRaw);
@@ -430,18 +498,26 @@ Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o)
     }
     r.pausePid = *cloned;
     r.pauseStartTime = processStartTime(r.pausePid).value_or(0);
+    std::vector<std::string> servers = o.dns;
     if (mode == NetworkMode::Bridge) {
-        if (auto c = connectPod(g, o, r); !c) {
+        auto c = connectPod(g, o, r);
+        if (!c) {
             (void)pidfdSignal(pidfd.get(), SIGKILL);
             undoDir();
             return std::unexpected(c.error());
         }
+        if (servers.empty())
+            for (const network::IpAddress &a : c->dns)
+                servers.push_back(network::formatIpAddress(a));
     }
-    if (auto s = dir.save(r); !s) {
+    auto saved = writePodFiles(dir, r, servers);
+    if (saved)
+        saved = dir.save(r);
+    if (!saved) {
         disconnectPod(g, r);
         (void)pidfdSignal(pidfd.get(), SIGKILL);
         undoDir();
-        return std::unexpected(s.error());
+        return std::unexpected(saved.error());
     }
     return r;
 }
@@ -477,19 +553,37 @@ Result<void> stopPod(const GlobalOptions &g, const std::string &name, int timeou
 {
     PodRecord r = HUSK_TRY(inspectPod(g, name));
     const int timeoutMs = std::max(0, timeoutSeconds) * 1000;
-    for (auto it = r.members.rbegin(); it != r.members.rend(); ++it) {
-        auto st = containerState(g, *it);
-        if (!st || st->status == "stopped")
-            continue;
-        (void)killContainer(g, *it, SIGTERM, false);
-        if (!waitStopped(g, *it, timeoutMs)) {
-            (void)killContainer(g, *it, SIGKILL, true);
-            waitStopped(g, *it, 5000);
-        }
-    }
+    for (auto it = r.members.rbegin(); it != r.members.rend(); ++it)
+        stopMember(g, *it, timeoutMs);
     killPause(r.pausePid, r.pauseStartTime, SIGTERM, timeoutMs > 0 ? timeoutMs : 1000);
     killPause(r.pausePid, r.pauseStartTime, SIGKILL, 5000);
     return {};
+}
+
+Result<pid_t> restartMember(const GlobalOptions &g, const std::string &name, const std::string &id,
+                            int timeoutSeconds)
+{
+    PodRecord r = HUSK_TRY(inspectPod(g, name));
+    if (std::find(r.members.begin(), r.members.end(), id) == r.members.end())
+        return fail("container \"" + id + "\" is not a member of pod \"" + name + "\"");
+    if (r.owner == id)
+        return fail("pod \"" + name + "\" is container " + id +
+                    "'s own (its run.husk.network annotation): delete and create the container");
+    if (r.pausePid <= 0 || !processMatches(r.pausePid, r.pauseStartTime))
+        return fail("pod \"" + name + "\" is not running (its pause process is gone)");
+    spec::State st = HUSK_TRY(containerState(g, id));
+    stopMember(g, id, std::max(0, timeoutSeconds) * 1000);
+    HUSK_TRY(deleteContainer(g, id, true));
+    CreateOptions co;
+    co.id = id;
+    co.bundle = st.bundle;
+    co.pod = name;
+    pid_t pid = HUSK_TRY_CTX(createContainer(g, co), "recreate " + id + " from " + st.bundle);
+    if (auto started = startContainer(g, id); !started) {
+        (void)deleteContainer(g, id, true);
+        return std::unexpected(started.error());
+    }
+    return pid;
 }
 
 Result<void> removePod(const GlobalOptions &g, const std::string &name, bool force)
@@ -552,8 +646,65 @@ Result<void> joinPodConfig(const GlobalOptions &g, const std::string &name, spec
                    config.hostname + "\"");
     config.hostname.clear();
     config.domainname.clear();
+    addPodFileMounts(config, podsDir(g) + "/" + name);
     config.annotations["run.husk.pod"] = name;
     return {};
+}
+
+Result<std::optional<PodCreateOptions>>
+podFromAnnotations(const std::map<std::string, std::string> &annotations, const std::string &id,
+                   const std::string &hostname)
+{
+    auto get = [&](const char *key) -> const std::string * {
+        auto it = annotations.find(key);
+        return it == annotations.end() ? nullptr : &it->second;
+    };
+    auto list = [](const std::string &text) {
+        std::vector<std::string> out;
+        for (size_t start = 0; start <= text.size();) {
+            size_t end = std::min(text.find(',', start), text.size());
+            std::string item = text.substr(start, end - start);
+            item.erase(0, item.find_first_not_of(" \t"));
+            item.erase(item.find_last_not_of(" \t") + 1);
+            if (!item.empty())
+                out.push_back(item);
+            start = end + 1;
+        }
+        return out;
+    };
+    const std::string *net = get("run.husk.network");
+    const std::string *ip = get("run.husk.ip");
+    const std::string *ports = get("run.husk.ports");
+    const std::string *dns = get("run.husk.dns");
+    if (net == nullptr && ip == nullptr && ports == nullptr && dns == nullptr)
+        return std::nullopt;
+    if (annotations.contains("run.husk.pod"))
+        return fail("annotation run.husk.network/ip/ports/dns: a member of a pod (run.husk.pod) "
+                    "has the pod's networking");
+    PodCreateOptions o;
+    o.name = id;
+    o.owner = id;
+    o.hostname = hostname;
+    if (net != nullptr) {
+        (void)HUSK_TRY_CTX(parseNetworkFlag(*net), "annotation run.husk.network");
+        o.network = *net;
+    }
+    if (ip != nullptr)
+        o.ip = *ip;
+    if (ports != nullptr)
+        o.ports = list(*ports);
+    if (dns != nullptr)
+        o.dns = list(*dns);
+    return o;
+}
+
+void removeOwnedPod(const GlobalOptions &g, const std::string &id)
+{
+    auto r = inspectPod(g, id);
+    if (!r || r->owner != id)
+        return;
+    if (auto rm = removePod(g, id, true); !rm)
+        log::warn("container " + id + ": its pod: " + rm.error().what());
 }
 
 Result<void> addMember(const GlobalOptions &g, const std::string &name, const std::string &id)

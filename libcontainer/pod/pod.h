@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,7 @@ struct PodRecord {
     std::string gateway;              // bridge mode
     std::string hostVeth;             // bridge mode: the host end of the veth pair
     std::vector<std::string> members; // container ids, in the order they joined
+    std::string owner; // the container whose annotations made the pod (removed with it)
 };
 
 /// JSON of a record (pod.json and `pod inspect`), and back. Pure.
@@ -53,7 +55,20 @@ struct PodCreateOptions {
     std::vector<std::string> dns;
     std::string hostname;
     bool sharePid = false;
+    std::string owner; // set for a container's own pod (see podFromAnnotations)
 };
+
+/// The pod a plain `create` asks for with annotations: run.husk.network (bridge, bridge:NAME,
+/// host, none; bridge when only the others are given), run.husk.ip, run.husk.ports and
+/// run.husk.dns (comma-separated lists). It is named after the container and owned by it:
+/// made before it, removed with it. nullopt when no such annotation is there; an error with
+/// run.husk.pod as well (a pod member has the pod's networking). Pure.
+[[nodiscard]] Result<std::optional<PodCreateOptions>>
+podFromAnnotations(const std::map<std::string, std::string> &annotations, const std::string &id,
+                   const std::string &hostname);
+
+/// Removes the pod container id owns, if there is one (delete, and a failed create).
+void removeOwnedPod(const GlobalOptions &g, const std::string &id);
 
 /// Starts the pause process and (bridge mode) its networking; returns the record.
 [[nodiscard]] Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o);
@@ -64,6 +79,11 @@ struct PodCreateOptions {
 /// Signals the members in reverse join order (TERM, KILL after timeoutSeconds), then the pause.
 [[nodiscard]] Result<void> stopPod(const GlobalOptions &g, const std::string &name,
                                    int timeoutSeconds);
+/// Recreates member id from its bundle (the config as it is now): stops it like stopPod, deletes
+/// it, creates it in the pod again and starts it. Its stdio is the caller's, as with create.
+/// Returns the new init's pid.
+[[nodiscard]] Result<pid_t> restartMember(const GlobalOptions &g, const std::string &name,
+                                          const std::string &id, int timeoutSeconds);
 /// Removes the members (delete --force), the pause, the networking and the state.
 /// Idempotent; without force a running member is an error.
 [[nodiscard]] Result<void> removePod(const GlobalOptions &g, const std::string &name, bool force);
@@ -78,6 +98,11 @@ struct PodCreateOptions {
                                      const std::string &id);
 /// Forgets id as a member (after delete); quiet when the pod or the member is gone.
 void removeMember(const GlobalOptions &g, const std::string &name, const std::string &id);
+
+/// Replaces the calling process with husk's embedded pause image (a few KiB, run from a sealed
+/// memfd). Returns only where there is no image for this machine or the exec fails (a memfd
+/// exec forbidden by vm.memfd_noexec); runPause is the fallback.
+void execPauseImage();
 
 /// The pause process: PID 1 of its PID namespace when it has one, reaping zombies; exits 0 on
 /// SIGTERM or SIGINT. Never returns.
