@@ -236,8 +236,8 @@ HostSection networkSection(const HostFacts &f)
     return {"network",
             "Networking",
             {check("nftables", f.nftables || f.nftablesModule, detail,
-                   "nothing in husk needs it yet; pod networking (planned) will, for port "
-                   "forwards")}};
+                   "pods on a bridge fail: their masquerade and port forwards are nf_tables "
+                   "rules")}};
 }
 
 HostSection processSection(const HostFacts &f)

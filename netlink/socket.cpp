@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "netlink/netns.h"
 
@@ -43,6 +44,21 @@ std::string extAckText(const nlmsghdr &nlh, size_t offset)
 Error kernelError(int code, const std::string &text)
 {
     return Error(text.empty() ? std::string() : "kernel: " + text, code);
+}
+
+// An NLMSG_ERROR as a result: success for an ack (errno 0), else the kernel's error.
+Result<void> ackResult(const nlmsghdr &nlh)
+{
+    if (mnl_nlmsg_get_payload_len(&nlh) < sizeof(nlmsgerr))
+        return fail("truncated netlink error message", EBADMSG);
+    const auto *err = static_cast<const nlmsgerr *>(mnl_nlmsg_get_payload(&nlh));
+    if (err->error == 0)
+        return {};
+    // Without NLM_F_CAPPED the kernel echoes the whole request before the TLVs.
+    size_t offset = sizeof(nlmsgerr);
+    if (!(nlh.nlmsg_flags & NLM_F_CAPPED))
+        offset += err->msg.nlmsg_len - sizeof(nlmsghdr);
+    return std::unexpected(kernelError(-err->error, extAckText(nlh, offset)));
 }
 
 } // namespace
@@ -135,16 +151,7 @@ Result<void> Socket::exchange(Message &message, const Callback *callback)
             case NLMSG_OVERRUN:
                 return fail("netlink reply overrun", EOVERFLOW);
             case NLMSG_ERROR: {
-                if (mnl_nlmsg_get_payload_len(nlh) < sizeof(nlmsgerr))
-                    return fail("truncated netlink error message", EBADMSG);
-                const auto *err = static_cast<const nlmsgerr *>(mnl_nlmsg_get_payload(nlh));
-                if (err->error != 0) {
-                    // Without NLM_F_CAPPED the kernel echoes the whole request before the TLVs.
-                    size_t offset = sizeof(nlmsgerr);
-                    if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-                        offset += err->msg.nlmsg_len - sizeof(nlmsghdr);
-                    return std::unexpected(kernelError(-err->error, extAckText(*nlh, offset)));
-                }
+                HUSK_TRY(ackResult(*nlh));
                 if (failure)
                     return std::unexpected(std::move(*failure));
                 return {};
@@ -171,6 +178,70 @@ Result<void> Socket::exchange(Message &message, const Callback *callback)
                     failure = std::move(r).error();
         }
     }
+}
+
+Result<void> Socket::ackBatch(std::span<std::byte> messages, std::span<const std::string> what)
+{
+    struct Sent {
+        bool wantsAck = false;
+        bool answered = false;
+        std::optional<Error> error;
+    };
+    std::vector<Sent> sent;
+    const uint32_t first = seq_ + 1;
+    int left = static_cast<int>(messages.size());
+    for (auto *nlh = reinterpret_cast<nlmsghdr *>(messages.data()); mnl_nlmsg_ok(nlh, left);
+         nlh = mnl_nlmsg_next(nlh, &left)) {
+        nlh->nlmsg_seq = ++seq_;
+        sent.push_back({.wantsAck = (nlh->nlmsg_flags & NLM_F_ACK) != 0});
+    }
+    if (left != 0 || sent.empty())
+        return fail("malformed netlink batch", EINVAL);
+    if (mnl_socket_sendto(socket_.get(), messages.data(), messages.size()) !=
+        static_cast<ssize_t>(messages.size()))
+        return failErrno("send netlink batch");
+
+    // The kernel handles a netlink datagram inside sendto() (nfnetlink applies the whole
+    // batch, module loading and replays included, before it returns), so every answer is
+    // already queued: read until there is nothing left instead of waiting for answers that a
+    // refused batch never sends (an error on BEGIN stands for all of it).
+    const int fd = mnl_socket_get_fd(socket_.get());
+    for (;;) {
+        ssize_t n = ::recv(fd, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            return failErrno("receive netlink batch reply");
+        }
+        int len = static_cast<int>(n);
+        for (auto *nlh = reinterpret_cast<const nlmsghdr *>(buffer_.data()); mnl_nlmsg_ok(nlh, len);
+             nlh = mnl_nlmsg_next(nlh, &len)) {
+            uint32_t index = nlh->nlmsg_seq - first;
+            if (nlh->nlmsg_seq < first || index >= sent.size() ||
+                (nlh->nlmsg_pid != 0 && nlh->nlmsg_pid != portId_) ||
+                nlh->nlmsg_type != NLMSG_ERROR)
+                continue;
+            sent[index].answered = true;
+            if (auto r = ackResult(*nlh); !r && !sent[index].error)
+                sent[index].error = std::move(r).error();
+        }
+    }
+    auto context = [&](size_t i) { return i < what.size() ? what[i] : std::string(); };
+    for (size_t i = 0; i < sent.size(); ++i) {
+        if (!sent[i].error)
+            continue;
+        if (context(i).empty())
+            return std::unexpected(std::move(*sent[i].error));
+        return std::unexpected(std::move(*sent[i].error).context(context(i)));
+    }
+    for (size_t i = 0; i < sent.size(); ++i)
+        if (sent[i].wantsAck && !sent[i].answered)
+            return fail("no answer from the kernel to netlink batch message " + std::to_string(i) +
+                            (context(i).empty() ? "" : " (" + context(i) + ")"),
+                        EPROTO);
+    return {};
 }
 
 } // namespace husk::netlink

@@ -1,9 +1,11 @@
 #pragma once
 
 // The one place husk talks netlink. A Socket owns the libmnl socket, the sequence number and the
-// receive buffer, and has exactly two exchanges:
+// receive buffer, and has three exchanges:
 //   ack(msg)       send a request and wait for the kernel's acknowledgement;
-//   dump(msg, cb)  send a request and hand every reply message to cb until the kernel says done.
+//   dump(msg, cb)  send a request and hand every reply message to cb until the kernel says done;
+//   ackBatch(...)  send several messages in one datagram (a netfilter batch) and collect the
+//                  answer to each.
 // Extended acks are on, so a failure carries the kernel's own reason ("kernel: ...") next to the
 // errno; callers add what they were doing ("create link \"eth0\"").
 
@@ -13,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -50,6 +53,13 @@ public:
     /// Sends message (adding NLM_F_ACK and a sequence number) and passes each reply to callback
     /// until NLMSG_DONE or the ack. Works for NLM_F_DUMP requests and for single GETs.
     [[nodiscard]] Result<void> dump(Message &message, const Callback &callback);
+    /// Sends messages (netlink messages back to back: a netfilter batch, BEGIN ... END) in one
+    /// datagram, numbering them here, and collects the kernel's answer to each that carries
+    /// NLM_F_ACK, and to any that failed. The first failure in message order is returned with
+    /// its extended-ack text and what[i] (the failed message's description, "" for none) as
+    /// context.
+    [[nodiscard]] Result<void> ackBatch(std::span<std::byte> messages,
+                                        std::span<const std::string> what);
 
     /// The port id the kernel assigned at bind.
     uint32_t portId() const { return portId_; }

@@ -20,7 +20,7 @@ void addPodCommands(CLI::App &app, Context &ctx)
     c->add_option("--network", co.network, "bridge[:NETWORK], host or none")->capture_default_str();
     c->add_option("--ip", co.ip, "a static address on the pod's network");
     c->add_option("-p,--publish", co.ports,
-                  "HOST:CONTAINER/tcp|udp port forward (not supported yet: refused)")
+                  "[HOSTIP:]HOSTPORT:PORT[/tcp|udp] port forward (repeatable)")
         ->allow_extra_args(false);
     c->add_option("--dns", co.dns, "DNS server for the pod's resolv.conf (repeatable)")
         ->allow_extra_args(false);

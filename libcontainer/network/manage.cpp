@@ -1,5 +1,7 @@
 #include "libcontainer/network/manage.h"
 
+#include "common/log.h"
+#include "libcontainer/network/firewall.h"
 #include "libcontainer/network/store.h"
 
 namespace husk::network {
@@ -62,6 +64,11 @@ Result<void> removeNetwork(const NetworkPaths &p, const std::string &name)
     // The exclusive directory lock keeps allocateAddress out from here to the file's removal,
     // so no lease can appear after the check.
     HUSK_TRY(Ipam(p.root, name).removeState());
+    // Its masquerade rules stay as long as the network exists; they go with it.
+    if (auto fw = Firewall::open(); !fw)
+        log::warn("network " + name + ": " + fw.error().what());
+    else if (auto rm = fw->removeNetwork(name); !rm)
+        log::warn("network " + name + ": " + rm.error().what());
     return dir.remove(name);
 }
 

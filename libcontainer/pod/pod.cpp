@@ -17,12 +17,14 @@
 #include <cstring>
 #include <filesystem>
 #include <iterator>
+#include <span>
 
 #include "common/file.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
 #include "libcontainer/container_internal.h"
 #include "libcontainer/id.h"
+#include "libcontainer/network/firewall.h"
 #include "libcontainer/network/ipam.h"
 #include "libcontainer/network/manage.h"
 #include "libcontainer/network/store.h"
@@ -181,7 +183,8 @@ netlink::IpPrefix toPrefix(const network::IpAddress &a, int length)
 // whose "eth0" end is created inside the pod, its address, and the default route. On failure
 // everything it made is undone (the veth pair goes with its host end; the lease is released).
 // Returns the network's definition.
-Result<network::Network> connectPod(const GlobalOptions &g, const PodCreateOptions &o, PodRecord &r)
+Result<network::Network> connectPod(const GlobalOptions &g, const PodCreateOptions &o,
+                                    std::span<const network::PortForward> forwards, PodRecord &r)
 {
     network::NetworkPaths paths{g.root, network::networkDir()};
     network::LeaseRequest req;
@@ -192,6 +195,9 @@ Result<network::Network> connectPod(const GlobalOptions &g, const PodCreateOptio
     network::Ipam ipam(g.root, r.network);
     const std::string veth = hostVethName(r.name);
     auto undo = [&] {
+        if (!forwards.empty())
+            if (auto fw = network::Firewall::open())
+                (void)fw->removePortForwards(r.name);
         if (auto s = netlink::Socket::open())
             (void)netlink::deleteLink(*s, veth);
         (void)ipam.release(r.name, "eth0");
@@ -211,15 +217,27 @@ Result<network::Network> connectPod(const GlobalOptions &g, const PodCreateOptio
         HUSK_TRY(
             netlink::createVeth(host, veth, "eth0", podNs.get(), static_cast<uint32_t>(net.mtu)));
         HUSK_TRY(netlink::setLinkMaster(host, veth, net.bridge));
+        // Hairpin: a member reaching its own forwarded port goes out and back in this port.
+        HUSK_TRY(netlink::setHairpin(host, veth, true));
         HUSK_TRY(netlink::setLinkUp(host, veth, true));
         HUSK_TRY(netlink::withSocketInNetns(podNs.get(), [&](netlink::Socket &pod) -> Result<void> {
             HUSK_TRY(netlink::addAddress(pod, "eth0", address));
             HUSK_TRY(netlink::setLinkUp(pod, "eth0", true));
             return netlink::addDefaultRoute(pod, gateway.address, "eth0");
         }));
+        // The network's masquerade (and hairpin and loopback) rules, then the pod's forwards.
+        network::Firewall fw = HUSK_TRY(network::Firewall::open());
+        if (net.masquerade || !forwards.empty())
+            HUSK_TRY(network::enableForwarding(net));
+        HUSK_TRY(fw.addNetwork(net));
+        if (!forwards.empty())
+            HUSK_TRY_CTX(fw.addPortForwards(r.name, {lease.ipv4, lease.ipv6}, forwards),
+                         "--publish");
         r.address = address.toString();
         r.gateway = gateway.address.toString();
         r.hostVeth = veth;
+        for (const network::PortForward &f : forwards)
+            r.ports.push_back(network::formatPortForward(f));
         return {};
     }();
     if (!done) {
@@ -255,7 +273,11 @@ void disconnectPod(const GlobalOptions &g, const PodRecord &r)
 {
     if (r.mode != NetworkMode::Bridge)
         return;
-    // By name, not from the record: a husk killed midway may have made it without saying so.
+    // By name, not from the record: a husk killed midway may have made them without saying so.
+    if (auto fw = network::Firewall::open(); !fw)
+        log::warn("pod " + r.name + ": " + fw.error().what());
+    else if (auto rm = fw->removePortForwards(r.name); !rm)
+        log::warn("pod " + r.name + ": " + rm.error().what());
     if (auto s = netlink::Socket::open())
         (void)netlink::deleteLink(*s, hostVethName(r.name));
     if (!r.network.empty())
@@ -280,6 +302,7 @@ nlohmann::json podJson(const PodRecord &r)
         j["network"]["address"] = r.address;
         j["network"]["gateway"] = r.gateway;
         j["network"]["hostVeth"] = r.hostVeth;
+        j["network"]["ports"] = r.ports;
     }
     if (r.pausePid > 0) {
         j["netns"] = "/proc/" + std::to_string(r.pausePid) + "/ns/net";
@@ -306,6 +329,7 @@ Result<PodRecord> parsePodJson(const nlohmann::json &j)
         r.address = n.value("address", "");
         r.gateway = n.value("gateway", "");
         r.hostVeth = n.value("hostVeth", "");
+        r.ports = n.value("ports", std::vector<std::string>{});
         r.members = j.value("members", std::vector<std::string>{});
         r.owner = j.value("owner", "");
         return r;
@@ -416,8 +440,13 @@ Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o)
 {
     HUSK_TRY(validateId(o.name));
     auto [mode, network] = HUSK_TRY(parseNetworkFlag(o.network));
-    if (!o.ports.empty())
-        return fail("--publish: port forwards are not supported yet");
+    std::string portList;
+    for (const std::string &p : o.ports)
+        portList += (portList.empty() ? "" : ",") + p;
+    std::vector<network::PortForward> forwards =
+        HUSK_TRY_CTX(network::parsePortForwards(portList), "--publish");
+    if (mode != NetworkMode::Bridge && !forwards.empty())
+        return fail("--publish needs --network bridge");
     for (const std::string &d : o.dns)
         (void)HUSK_TRY_CTX(network::parseIpAddress(d), "--dns " + d);
     if (mode != NetworkMode::Bridge && !o.ip.empty())
@@ -500,7 +529,7 @@ Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o)
     r.pauseStartTime = processStartTime(r.pausePid).value_or(0);
     std::vector<std::string> servers = o.dns;
     if (mode == NetworkMode::Bridge) {
-        auto c = connectPod(g, o, r);
+        auto c = connectPod(g, o, forwards, r);
         if (!c) {
             (void)pidfdSignal(pidfd.get(), SIGKILL);
             undoDir();

@@ -36,6 +36,7 @@ struct PodRecord {
     std::string address;              // bridge mode: "10.77.0.5/16"
     std::string gateway;              // bridge mode
     std::string hostVeth;             // bridge mode: the host end of the veth pair
+    std::vector<std::string> ports;   // bridge mode: the forwards, "127.0.0.1:8080:80/tcp"
     std::vector<std::string> members; // container ids, in the order they joined
     std::string owner; // the container whose annotations made the pod (removed with it)
 };
@@ -51,7 +52,7 @@ struct PodCreateOptions {
     std::string name;
     std::string network = "bridge"; // bridge[:NET] | host | none
     std::string ip;                 // a static address request
-    std::vector<std::string> ports; // HOST:CONT/proto (not supported yet: refused)
+    std::vector<std::string> ports; // [HOSTIP:]HOSTPORT:PORT[/tcp|udp] port forwards
     std::vector<std::string> dns;
     std::string hostname;
     bool sharePid = false;

@@ -393,6 +393,80 @@ BOOST_FIXTURE_TEST_CASE(a_failed_create_removes_the_containers_own_pod, Fixture)
     BOOST_TEST(r.err.find("run.husk.pod") != std::string::npos, r.err);
 }
 
+/// What a TCP connection from this (the test's) namespace to host:port reads until EOF, retrying
+/// for a few seconds while nobody listens yet.
+std::string readFromTcp(const std::string &host, const std::string &port)
+{
+    for (int i = 0; i < 30; ++i) {
+        CommandResult r = runCommand({"busybox", "nc", "-w", "2", host, port}, {.timeout = 5s});
+        if (r.ok() && !r.out.empty())
+            return r.out;
+        std::this_thread::sleep_for(200ms);
+    }
+    return "";
+}
+
+BOOST_FIXTURE_TEST_CASE(port_forwards_reach_the_member, Fixture)
+{
+    Pod pod({"-p", "8080:80", "-p", "127.0.0.1:8081:80/tcp"});
+    BOOST_TEST(pod.info["network"]["ports"] ==
+                   json::array({"8080:80/tcp", "127.0.0.1:8081:80/tcp"}),
+               pod.info.dump());
+    std::string gateway = pod.info["network"]["gateway"];
+    // A member that answers every connection on port 80.
+    std::ofstream(bundle.rootfs() / "reply.sh") << "#!/bin/sh\necho pong-forwarded\n";
+    fs::permissions(bundle.rootfs() / "reply.sh",
+                    fs::perms::owner_all | fs::perms::others_exec | fs::perms::others_read);
+    bundle.config()["process"]["args"] = {"nc", "-ll", "-p", "80", "-e", "/reply.sh"};
+    bundle.save();
+    std::string server = newId();
+    ContainerIo serverIo(bundle.path(), "server");
+    BOOST_REQUIRE(create(server, bundle, serverIo, {"--pod", pod.name}).ok());
+    BOOST_REQUIRE(start(server).ok());
+    // From the test's namespace (the "host"): its own address on the bridge, and loopback
+    // (which a fresh `unshare --net` leaves down; a real host has it up).
+    BOOST_REQUIRE(runCommand({"ip", "link", "set", "lo", "up"}).ok());
+    BOOST_TEST(readFromTcp(gateway, "8080") == "pong-forwarded\n");
+    BOOST_TEST(readFromTcp("127.0.0.1", "8080") == "pong-forwarded\n");
+    BOOST_TEST(readFromTcp("127.0.0.1", "8081") == "pong-forwarded\n");
+    // Hairpin: a member of the pod reaches its own forwarded port through the host.
+    std::string out = runInPod(*this, pod,
+                               "for i in $(seq 1 20); do nc -w 2 " + gateway +
+                                   " 8080 </dev/null && exit 0; sleep 0.2; done; exit 1");
+    BOOST_TEST(out == "pong-forwarded\n");
+    // The rules read back from the kernel: the pod's chain, jumped to from husk-dnat.
+    CommandResult nft = runCommand({"nft", "list", "table", "ip", "husk"});
+    BOOST_REQUIRE_MESSAGE(nft.ok(), nft.describe());
+    BOOST_TEST(nft.out.find("jump pod-" + pod.name) != std::string::npos, nft.out);
+    std::string ip = hostOf(addressOf(pod));
+    BOOST_TEST(nft.out.find("tcp dport 8080 dnat to " + ip + ":80") != std::string::npos, nft.out);
+    BOOST_TEST(nft.out.find("ip daddr 127.0.0.1 tcp dport 8081 dnat to " + ip + ":80") !=
+                   std::string::npos,
+               nft.out);
+    // rm takes exactly the pod's rules.
+    BOOST_REQUIRE(runHusk({"pod", "rm", "--force", pod.name}, {.timeout = 60s}).ok());
+    nft = runCommand({"nft", "list", "table", "ip", "husk"});
+    BOOST_TEST(nft.out.find("pod-" + pod.name) == std::string::npos, nft.out);
+    BOOST_TEST(nft.out.find("chain net-husk") != std::string::npos, nft.out);
+}
+
+BOOST_FIXTURE_TEST_CASE(bad_forwards_are_refused_before_anything_is_made, Fixture)
+{
+    for (const std::vector<std::string> &flags : {std::vector<std::string>{"-p", "80"},
+                                                  {"-p", "x:80"},
+                                                  {"-p", "8080:80/sctp"},
+                                                  {"-p", "8080:80", "-p", "8080:81"},
+                                                  {"--network", "none", "-p", "8080:80"}}) {
+        std::vector<std::string> args = {"pod", "create"};
+        args.insert(args.end(), flags.begin(), flags.end());
+        args.push_back("husktest-badport");
+        CommandResult r = runHusk(args);
+        BOOST_TEST(r.failed(), r.describe());
+        BOOST_TEST(r.err.find("--publish") != std::string::npos, r.err);
+        BOOST_TEST(!fs::exists(rootDir() / "pods" / "husktest-badport"));
+    }
+}
+
 BOOST_FIXTURE_TEST_CASE(hundred_pods_in_parallel_get_distinct_addresses, Fixture)
 {
     constexpr int kPods = 100;

@@ -118,7 +118,7 @@ Mounts
   ✓ mount_setattr
   ✓ idmapped mounts: mount_setattr is there; trying one needs root
 Networking
-  ✗ nftables (NFT_MSG_GETGEN: Operation not supported): nothing in husk needs it yet; pod networking (planned) will, for port forwards
+  ✗ nftables (NFT_MSG_GETGEN: Operation not supported): pods on a bridge fail: their masquerade and port forwards are nf_tables rules
 Processes
   ✗ clone3 (ENOSYS: not in this kernel, or hidden by a seccomp filter): create fails: husk starts every container with clone3
   ✓ pidfd_open
