@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "libcontainer/cgroups/manager.h"
 #include "libcontainer/cgroups/systemd.h"
+#include "libcontainer/cgroups/systemd_dbus.h"
 #include "libcontainer/console.h"
 #include "libcontainer/container_internal.h"
 #include "libcontainer/hooks.h"
@@ -298,12 +299,9 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
         // The path must be systemd's form whatever the host; then systemd must be there.
         HUSK_TRY(cgroups::systemd::parseCgroupsPath(config.linux ? config.linux->cgroupsPath : "",
                                                     o.id));
-        struct stat sd;
-        if (::stat("/run/systemd/system", &sd) < 0)
+        if (!cgroups::systemd::running())
             return fail("--systemd-cgroup: systemd is not running on this host (omit the flag to "
                         "use cgroupfs)");
-        return fail("--systemd-cgroup: creating the transient unit over D-Bus is not supported "
-                    "yet (omit the flag to use cgroupfs)");
     }
     std::string rootfs = config.root.path;
     if (rootfs.empty() || rootfs[0] != '/')
@@ -325,7 +323,9 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     NamespacePlan namespaces = HUSK_TRY(planNamespaces(config));
     auto layout = HUSK_TRY(cgroups::detectLayout());
     const std::string cgroupsPath = config.linux ? config.linux->cgroupsPath : "";
-    cgroups::CgroupManager cg = HUSK_TRY(cgroups::CgroupManager::forNew(layout, cgroupsPath, o.id));
+    cgroups::CgroupManager cg =
+        HUSK_TRY(g.systemdCgroup ? cgroups::CgroupManager::forSystemd(layout, cgroupsPath, o.id)
+                                 : cgroups::CgroupManager::forNew(layout, cgroupsPath, o.id));
     InitInputs inputs{bundle, rootfs, o.noPivot, o.preserveFds, o.listenFds, cg.record().paths};
     process::InitPlan plan = HUSK_TRY(buildInitPlan(config, namespaces, inputs));
     if (!o.noNewKeyring)
@@ -377,7 +377,8 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     // Saved before anything runs, so a husk killed from here on leaves a record that
     // `delete --force` can clean from.
     HUSK_TRY(dir.save(rec));
-    if (config.linux && config.linux->resources && !rootlessNoCgroup)
+    // (A systemd unit gets them when it starts, in beforeGo.)
+    if (config.linux && config.linux->resources && !rootlessNoCgroup && !cg.systemdOwned())
         HUSK_TRY(cg.apply(*config.linux->resources));
 
     HUSK_TRY(dir.makeExecFifo());
@@ -406,7 +407,15 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
         if (namespaces.newUser && lx) {
             HUSK_TRY_CTX(writeIdMaps(pid, lx->uidMappings, lx->gidMappings), "linux.uidMappings");
         }
-        HUSK_TRY(cg.addProcess(pid, unifiedPlaced));
+        if (cg.systemdOwned()) {
+            // --systemd-cgroup: a scope starts around its processes, so only now, with the
+            // init waiting for its go; saved so a killed husk leaves what delete must undo.
+            HUSK_TRY(cg.startUnit(pid, lx && lx->resources ? &*lx->resources : nullptr));
+            rec.cgroup = cg.record();
+            HUSK_TRY(dir.save(rec));
+        } else {
+            HUSK_TRY(cg.addProcess(pid, unifiedPlaced));
+        }
         if (lx && !lx->netDevices.empty()) {
             undo.netDevices(&lx->netDevices, dir.path() + "/" + kNetnsHoldName);
             HUSK_TRY(attachNetDevices(lx->netDevices, pid, dir.path() + "/" + kNetnsHoldName));

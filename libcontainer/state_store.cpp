@@ -28,6 +28,8 @@ nlohmann::json stateRecordToJson(const StateRecord &r)
     j["cgroup"] = {{"paths", r.cgroup.paths},
                    {"created", r.cgroup.created},
                    {"removeIfEmpty", r.cgroup.removeIfEmpty}};
+    if (!r.cgroup.systemdUnit.empty())
+        j["cgroup"]["systemdUnit"] = r.cgroup.systemdUnit;
     j["config"] = r.config;
     return j;
 }
@@ -52,6 +54,7 @@ Result<StateRecord> stateRecordFromJson(const nlohmann::json &j)
             r.cgroup.paths = c->value("paths", std::map<std::string, std::string>{});
             r.cgroup.created = c->value("created", std::vector<std::string>{});
             r.cgroup.removeIfEmpty = c->value("removeIfEmpty", std::vector<std::string>{});
+            r.cgroup.systemdUnit = c->value("systemdUnit", "");
         }
         r.config = j.value("config", nlohmann::json::object());
         return r;

@@ -24,11 +24,12 @@ constexpr const char *kExecFifoName = "exec.fifo";
 constexpr const char *kNetnsHoldName = "netns";
 
 /// The cgroups a container lives in, and the directories husk itself created (the only ones
-/// delete removes).
+/// delete removes); with --systemd-cgroup, the systemd unit that owns them (delete stops it).
 struct CgroupRecord {
     std::map<std::string, std::string> paths; // controller (or "unified") -> absolute cgroupfs dir
     std::vector<std::string> created;         // absolute dirs husk made, parents first
     std::vector<std::string> removeIfEmpty;   // husk's shared parents (/husk), removed when empty
+    std::string systemdUnit;                  // e.g. "husk-web.scope"; "" for cgroupfs
 };
 
 /// Everything husk keeps about one container.

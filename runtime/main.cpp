@@ -71,8 +71,8 @@ int main(int argc, char **argv)
         ->capture_default_str();
     app.add_flag("--debug", ctx.debug, "enable debug logging");
     app.add_flag("--systemd-cgroup", ctx.global.systemdCgroup,
-                 "manage cgroups through systemd (not supported yet; refused where "
-                 "systemd is not running)");
+                 "make the container's cgroup a transient systemd unit (create/run; "
+                 "refused where systemd is not running)");
 
     addLifecycleCommands(app, ctx);
     addExecCommand(app, ctx);

@@ -166,6 +166,13 @@ Result<CgroupManager> CgroupManager::forNew(const Layout &layout, const std::str
 
 Result<void> CgroupManager::create()
 {
+    if (systemdOwned())
+        return {};
+    return makeDirs();
+}
+
+Result<void> CgroupManager::makeDirs()
+{
     auto layout = HUSK_TRY(detectLayout());
     for (const auto &[key, dir] : record_.paths) {
         const Hierarchy *h = nullptr;
@@ -182,6 +189,13 @@ Result<void> CgroupManager::create()
 }
 
 Result<void> CgroupManager::apply(const spec::Resources &resources)
+{
+    if (systemdOwned())
+        HUSK_TRY(setUnitProperties(resources));
+    return applyFiles(resources);
+}
+
+Result<void> CgroupManager::applyFiles(const spec::Resources &resources)
 {
     CgroupFacts f = HUSK_TRY(facts());
     if (f.unified) {
@@ -335,7 +349,7 @@ Result<void> CgroupManager::addProcess(pid_t pid, bool unifiedPlaced)
 Result<UniqueFd> CgroupManager::openUnified() const
 {
     auto it = record_.paths.find("unified");
-    if (it == record_.paths.end())
+    if (it == record_.paths.end() || systemdOwned())
         return UniqueFd();
     int fd = ::open(it->second.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
@@ -402,10 +416,16 @@ Result<void> CgroupManager::destroy()
         timespec ts{0, 5'000'000};
         nanosleep(&ts, nullptr);
     }
+    HUSK_TRY(stopUnit());
     // Deepest first. The container's own directories must go (a busy one is retried briefly:
     // a killed process leaves the cgroup only once reaped); a shared parent such as /husk that
     // another container still uses stays, and that is not an error.
     std::vector<std::string> dirs = record_.created;
+    if (systemdOwned())
+        // The unit's own directories that systemd left (none, normally, once it stopped).
+        for (const auto &[key, path] : record_.paths)
+            if (std::find(dirs.begin(), dirs.end(), path) == dirs.end())
+                dirs.push_back(path);
     std::sort(dirs.begin(), dirs.end(),
               [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
     std::string firstError;

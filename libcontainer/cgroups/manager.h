@@ -3,6 +3,9 @@
 // The only code that writes cgroupfs. One manager serves v1, hybrid and v2: a container's
 // cgroup is a set of directories (one per hierarchy), recorded in state so later commands and
 // delete find exactly them, and delete removes only the directories husk created.
+// With --systemd-cgroup a systemd unit owns the directories (systemd_manager.cpp): systemd
+// makes them when the unit starts, update also sets the unit's properties, and delete stops
+// the unit; what systemd has no property for is still written here.
 
 #include <sys/types.h>
 
@@ -14,6 +17,7 @@
 #include "libcontainer/cgroups/layout.h"
 #include "libcontainer/cgroups/resources.h"
 #include "libcontainer/cgroups/stats.h"
+#include "libcontainer/cgroups/systemd.h"
 #include "libcontainer/state_store.h"
 #include "spec/config.h"
 
@@ -32,20 +36,33 @@ public:
     /// Resolves the directories for a new container; touches nothing.
     [[nodiscard]] static Result<CgroupManager>
     forNew(const Layout &layout, const std::string &cgroupsPath, const std::string &id);
+    /// Resolves the directories of a new container whose cgroup is a systemd unit (cgroupsPath
+    /// is "slice:prefix:name"): the unit's cgroup in every hierarchy. Touches nothing.
+    [[nodiscard]] static Result<CgroupManager>
+    forSystemd(const Layout &layout, const std::string &cgroupsPath, const std::string &id);
     /// A manager for the cgroups recorded in a container's state.
     explicit CgroupManager(CgroupRecord record) : record_(std::move(record)) {}
 
-    /// Creates the directories (mkdir -p), recording which ones husk made.
+    /// Creates the directories (mkdir -p), recording which ones husk made. Does nothing for a
+    /// systemd unit: systemd makes its cgroup in startUnit().
     [[nodiscard]] Result<void> create();
+    /// Whether a systemd unit owns the cgroup (--systemd-cgroup).
+    bool systemdOwned() const { return !record_.systemdUnit.empty(); }
+    /// Starts the transient unit with the init (pid) in it and linux.resources as unit
+    /// properties, waiting for systemd's job; then makes and joins the hierarchies systemd
+    /// left out and writes the resources to cgroupfs as apply() does.
+    [[nodiscard]] Result<void> startUnit(pid_t pid, const spec::Resources *resources);
     /// Applies every set field of linux.resources and only those, so it also serves `update`:
     /// each controller on its v1 hierarchy, else on cgroup2 (enabling it in the ancestors'
     /// cgroup.subtree_control first), device rules as v1 devices.allow/deny writes or as an
-    /// eBPF program on the cgroup2 directory. Errors name the config field.
+    /// eBPF program on the cgroup2 directory. Errors name the config field. For a systemd unit
+    /// the fields systemd has properties for are set on the unit first (SetUnitProperties).
     [[nodiscard]] Result<void> apply(const spec::Resources &resources);
     /// Moves a process into every hierarchy (but cgroup2 when clone3 already placed it).
     [[nodiscard]] Result<void> addProcess(pid_t pid, bool unifiedPlaced = false);
     /// An O_PATH fd of the container's cgroup2 directory for clone3's CLONE_INTO_CGROUP
-    /// (invalid when it has none), so a v2 host needs no cgroup.procs write at all.
+    /// (invalid when it has none, or when a systemd unit will make it), so a v2 host needs
+    /// no cgroup.procs write at all.
     [[nodiscard]] Result<UniqueFd> openUnified() const;
     /// The pids in the container's cgroup.
     [[nodiscard]] Result<std::vector<pid_t>> pids() const;
@@ -63,14 +80,23 @@ public:
     /// How many processes the OOM killer killed in the cgroup so far (v1 memory.oom_control,
     /// v2 memory.events "oom_kill"); 0 where there is no memory controller.
     [[nodiscard]] Result<uint64_t> oomKillCount() const;
-    /// Kills what is left (SIGKILL, waiting for the cgroup to empty) and removes the
-    /// directories husk created, deepest first. Safe to call twice.
+    /// Kills what is left (SIGKILL, waiting for the cgroup to empty), stops a systemd unit
+    /// (which removes the directories systemd made) and removes the directories husk
+    /// created, deepest first. Safe to call twice.
     [[nodiscard]] Result<void> destroy();
 
     /// What to keep in state.json.
     const CgroupRecord &record() const { return record_; }
 
 private:
+    /// mkdir -p of every directory, recording the ones husk made.
+    [[nodiscard]] Result<void> makeDirs();
+    /// The cgroupfs part of apply().
+    [[nodiscard]] Result<void> applyFiles(const spec::Resources &resources);
+    /// SetUnitProperties for what systemd has properties for among resources.
+    [[nodiscard]] Result<void> setUnitProperties(const spec::Resources &resources);
+    /// StopUnit, when a unit may have been started.
+    [[nodiscard]] Result<void> stopUnit();
     /// The directory of a controller's v1 hierarchy, or of cgroup2; "" when the container has
     /// none.
     std::string dirFor(Version v, const std::string &controller) const;
@@ -84,6 +110,12 @@ private:
     [[nodiscard]] Result<Version> freezerVersion() const;
 
     CgroupRecord record_;
+    systemd::Unit unit_; // forSystemd only: the unit to start
+    std::string id_;     // forSystemd only: the container's id, for the unit's description
+    // Whether StartTransientUnit may have been sent: false only from forSystemd until
+    // startUnit sends it, so a create that fails earlier does not ask systemd to stop a unit
+    // that never was.
+    bool unitRequested_ = true;
 };
 
 } // namespace husk::cgroups

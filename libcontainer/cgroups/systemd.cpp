@@ -1,7 +1,11 @@
 #include "libcontainer/cgroups/systemd.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <iterator>
+
+#include "libcontainer/cgroups/resources.h"
 
 namespace husk::cgroups::systemd {
 
@@ -99,6 +103,46 @@ Result<std::string> unitCgroupPath(const Unit &unit)
     return base + "/" + unit.name;
 }
 
+const char *signature(const PropertyValue &value)
+{
+    // In the order of PropertyValue's alternatives.
+    static constexpr const char *kSignatures[] = {"t", "s", "ay", "b", "a(ss)", "au", "as"};
+    static_assert(std::variant_size_v<PropertyValue> == std::size(kSignatures));
+    return kSignatures[value.index()];
+}
+
+std::vector<Property> unitProperties(const Unit &unit, const std::string &id, pid_t pid, bool v2,
+                                     std::vector<Property> resources)
+{
+    std::vector<Property> out;
+    out.push_back({"Description", "husk container " + id});
+    if (unit.name.ends_with(".slice")) {
+        // A slice holds no processes in systemd's model (husk puts the init in its cgroup
+        // itself) and its place in the tree is its name, so it takes no Slice=; Wants= keeps
+        // the parent slice up while the container's slice is.
+        out.push_back({"Wants", std::vector<std::string>{unit.slice}});
+    } else {
+        out.push_back({"Slice", unit.slice});
+        // A scope is born around running processes: the init, which waits for husk's go.
+        out.push_back({"PIDs", std::vector<uint32_t>{static_cast<uint32_t>(pid)}});
+        // The container owns the subtree (a nested runtime, or systemd as its init, makes
+        // cgroups below it): Delegate= tells systemd to leave what is below the scope alone.
+        out.push_back({"Delegate", true});
+    }
+    // Default dependencies (Conflicts= and Before=shutdown.target) would let systemd's own
+    // transactions stop the container; its lifetime is the runtime's and its engine's.
+    out.push_back({"DefaultDependencies", false});
+    // systemd creates a unit's cgroup only in the controllers it has a reason to: with every
+    // accounting switch on it creates it in all the hierarchies it manages, and the cgroupfs
+    // writes husk makes afterwards find their directories.
+    for (const char *name : {"MemoryAccounting", "CPUAccounting",
+                             v2 ? "IOAccounting" : "BlockIOAccounting", "TasksAccounting"})
+        out.push_back({name, true});
+    for (Property &p : resources)
+        out.push_back(std::move(p));
+    return out;
+}
+
 Result<std::vector<uint8_t>> cpusetMask(const std::string &list)
 {
     std::vector<uint8_t> mask;
@@ -125,7 +169,42 @@ Result<std::vector<uint8_t>> cpusetMask(const std::string &list)
     return mask;
 }
 
-Result<std::vector<Property>> resourceProperties(const spec::Resources &r, bool v2)
+DeviceNames parseProcDevices(std::string_view text)
+{
+    DeviceNames out;
+    char type = 0;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t end = text.find('\n', pos);
+        if (end == std::string_view::npos)
+            end = text.size();
+        std::string_view line = text.substr(pos, end - pos);
+        pos = end + 1;
+        if (line.starts_with("Character devices:")) {
+            type = 'c';
+            continue;
+        }
+        if (line.starts_with("Block devices:")) {
+            type = 'b';
+            continue;
+        }
+        size_t first = line.find_first_not_of(' ');
+        size_t space = first == std::string_view::npos ? first : line.find(' ', first);
+        if (!type || space == std::string_view::npos)
+            continue;
+        int64_t major = 0;
+        auto [ptr, ec] = std::from_chars(line.data() + first, line.data() + space, major);
+        std::string_view name = line.substr(space + 1);
+        if (ec != std::errc() || ptr != line.data() + space || name.empty() ||
+            name.find('/') != std::string_view::npos)
+            continue;
+        out.try_emplace({type, major}, std::string(name));
+    }
+    return out;
+}
+
+Result<std::vector<Property>> resourceProperties(const spec::Resources &r, bool v2,
+                                                 const DeviceNames &names)
 {
     std::vector<Property> out;
     auto limit = [](int64_t v) { return v < 0 ? kInfinity : static_cast<uint64_t>(v); };
@@ -185,30 +264,44 @@ Result<std::vector<Property>> resourceProperties(const spec::Resources &r, bool 
     }
     if (!r.devices.empty()) {
         // Deny by default and list what is allowed; the rules are also written to cgroupfs
-        // (v1) or attached as a BPF program (v2) afterwards, which stays authoritative.
+        // (v1) or attached as a BPF program (v2) afterwards, which stays authoritative. The
+        // defaults husk adds after the config's rules (a working /dev) go to systemd too: it
+        // re-applies its own list whenever it realizes the unit's cgroup again (v1), and on v2
+        // its program and husk's must both allow an access.
+        std::vector<spec::DeviceRule> rules = r.devices;
+        rules.insert(rules.end(), defaultDeviceRules().begin(), defaultDeviceRules().end());
         std::vector<std::pair<std::string, std::string>> allow;
-        for (const spec::DeviceRule &d : r.devices) {
+        auto add = [&allow](std::string node, std::string access) {
+            std::pair<std::string, std::string> entry(std::move(node), std::move(access));
+            if (std::find(allow.begin(), allow.end(), entry) == allow.end())
+                allow.push_back(std::move(entry));
+        };
+        for (const spec::DeviceRule &d : rules) {
             if (!d.allow)
                 continue;
             std::string type = d.type.empty() ? "a" : d.type;
             std::string access = d.access.empty() ? "rwm" : d.access;
             if (type == "a") {
-                allow.emplace_back("char-*", access);
-                allow.emplace_back("block-*", access);
+                add("char-*", access);
+                add("block-*", access);
                 continue;
             }
             std::string node;
+            const std::string cls = type == "c" ? "char-" : "block-";
             if (d.major && d.minor) {
                 // A numbered node as the /dev/char|block/MAJ:MIN path systemd resolves itself.
                 node = (type == "c" ? "/dev/char/" : "/dev/block/") + std::to_string(*d.major) +
                        ":" + std::to_string(*d.minor);
+            } else if (auto name = d.major ? names.find({type[0], *d.major}) : names.end();
+                       name != names.end()) {
+                // systemd names a whole major only by its /proc/devices name.
+                node = cls + name->second;
             } else {
-                // systemd names whole majors only by their /proc/devices name; the class
-                // wildcard keeps them reachable, and the cgroupfs (v1) or BPF (v2) rules
-                // husk applies afterwards are the exact filter.
-                node = type == "c" ? "char-*" : "block-*";
+                // An unnamed major: the class wildcard keeps it reachable, and the cgroupfs
+                // (v1) or BPF (v2) rules husk applies afterwards are the exact filter.
+                node = cls + "*";
             }
-            allow.emplace_back(node, access);
+            add(node, access);
         }
         out.push_back({"DevicePolicy", std::string("strict")});
         out.push_back({"DeviceAllow", allow});

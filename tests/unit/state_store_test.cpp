@@ -42,6 +42,7 @@ StateRecord fullRecord()
                       {"unified", "/sys/fs/cgroup/unified/husk/redis-1"}};
     r.cgroup.created = {"/sys/fs/cgroup/memory/husk", "/sys/fs/cgroup/memory/husk/redis-1"};
     r.cgroup.removeIfEmpty = {"/sys/fs/cgroup/memory/husk"};
+    r.cgroup.systemdUnit = "husk-redis-1.scope";
     r.config = nlohmann::json{{"ociVersion", "1.2.0"}, {"process", {{"args", {"redis"}}}}};
     return r;
 }
@@ -60,6 +61,7 @@ void checkEqual(const StateRecord &a, const StateRecord &b)
     BOOST_TEST((a.cgroup.paths == b.cgroup.paths));
     BOOST_TEST(a.cgroup.created == b.cgroup.created, boost::test_tools::per_element());
     BOOST_TEST(a.cgroup.removeIfEmpty == b.cgroup.removeIfEmpty, boost::test_tools::per_element());
+    BOOST_TEST(a.cgroup.systemdUnit == b.cgroup.systemdUnit);
     BOOST_TEST(a.config == b.config);
 }
 
@@ -97,6 +99,11 @@ BOOST_AUTO_TEST_CASE(to_json_fields)
     BOOST_TEST(j.at("cgroup").at("paths").at("memory") == "/sys/fs/cgroup/memory/husk/redis-1");
     BOOST_TEST(j.at("cgroup").at("created").size() == 2U);
     BOOST_TEST(j.at("cgroup").at("removeIfEmpty").at(0) == "/sys/fs/cgroup/memory/husk");
+    BOOST_TEST(j.at("cgroup").at("systemdUnit") == "husk-redis-1.scope");
+    // A cgroupfs container's state has no systemdUnit key at all.
+    StateRecord plain = fullRecord();
+    plain.cgroup.systemdUnit.clear();
+    BOOST_TEST(!stateRecordToJson(plain).at("cgroup").contains("systemdUnit"));
     BOOST_TEST(j.at("config").at("ociVersion") == "1.2.0");
 }
 
