@@ -578,12 +578,19 @@ Result<void> killContainer(const GlobalOptions &g, const std::string &id, int si
     LockedContainer c = HUSK_TRY(lockContainer(g, id));
     const StateRecord &rec = c.rec;
     const Status s = c.status;
-    if (!canKill(s))
-        return fail("cannot kill a container that is " + std::string(statusName(s)));
-    if (all) {
+    // --all signals whatever is still in the cgroup, also once the init has exited, as runc
+    // does: containerd's runc shim sends `kill --all ID 9` to a stopped task, after the init of
+    // a container without a pid namespace of its own exits (to kill what it left behind) and
+    // on `delete --force`. An empty or removed cgroup makes it a no-op.
+    if (all && (canKill(s) || s == Status::Stopped)) {
         cgroups::CgroupManager cg(rec.cgroup);
         return cg.signalAll(sig);
     }
+    // "container not running" is runc's text, which containerd's shim matches to report the
+    // process as already finished rather than an unknown error.
+    if (!canKill(s))
+        return fail("cannot kill container \"" + id + "\": container not running (it is " +
+                    std::string(statusName(s)) + ")");
     UniqueFd pidfd = HUSK_TRY(openVerifiedPidfd(rec.pid, rec.initStartTime));
     return pidfdSignal(pidfd.get(), sig);
 }

@@ -6,7 +6,7 @@ BUILD_DIR=${BUILD_DIR:-$HUSK_SRC/build}
 
 # Debian packages the build needs, and those the tests drive husk with.
 BUILD_PACKAGES="g++ meson ninja-build pkg-config git nlohmann-json3-dev libseccomp-dev libmnl-dev libnftnl-dev libcli11-dev libboost-test-dev libsystemd-dev busybox-static"
-TEST_PACKAGES="iproute2 util-linux clang-format dbus-daemon runc podman nftables"
+TEST_PACKAGES="iproute2 util-linux clang-format dbus-daemon runc podman containerd nftables"
 
 need_root() {
     if [ "$(id -u)" != 0 ]; then

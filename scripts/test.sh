@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README quick start, command 2: install what is missing, build from scratch if needed, and run
 # every test: format check, unit tests (also under ASan+UBSan), integration tests with real
-# containers, and end-to-end tests with podman. Ends with "N passed, N failed, N skipped".
+# containers, and end-to-end tests with podman and containerd. Ends with "N passed, N failed,
+# N skipped".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -16,7 +17,7 @@ trap 'rm -rf "$logdir"' EXIT
 
 # What test runs leave if they fail to clean up. Entries already here belong to an earlier run
 # that was killed (their names carry its pid); only what this run adds counts against it.
-residue_glob='/run/husk-test-* /tmp/husk-bundle-* /tmp/husk-rootfs-*'
+residue_glob='/run/husk-test-* /tmp/husk-bundle-* /tmp/husk-rootfs-* /tmp/husk-systemd-* /tmp/husk-podman-* /tmp/husk-containerd-*'
 residue_before=$(ls -d $residue_glob 2>/dev/null)
 [ -z "$residue_before" ] || { echo "==> left by an earlier, killed run (not counted):"; echo "$residue_before" | sed 's/^/    /'; }
 

@@ -38,11 +38,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "tests/e2e/image.h"
+#include "tests/e2e/support.h"
 #include "tests/integration/harness.h"
 
 using namespace husk::test;
@@ -83,66 +83,6 @@ PodmanEnv &env()
 {
     static PodmanEnv e;
     return e;
-}
-
-std::string envOr(const char *name, const std::string &fallback)
-{
-    const char *value = std::getenv(name);
-    return value != nullptr && *value != '\0' ? std::string(value) : fallback;
-}
-
-/// The first executable called name in $PATH (plus the sbin dirs), "" if none.
-std::string findProgram(const std::string &name)
-{
-    std::string path = envOr("PATH", "/usr/local/bin:/usr/bin:/bin");
-    path += ":/usr/local/sbin:/usr/sbin:/sbin";
-    std::istringstream dirs(path);
-    std::string dir;
-    while (std::getline(dirs, dir, ':')) {
-        if (dir.empty())
-            continue;
-        fs::path candidate = fs::path(dir) / name;
-        if (::access(candidate.c_str(), X_OK) == 0)
-            return candidate.string();
-    }
-    return {};
-}
-
-/// A TOML basic string: "text" with backslashes and quotes escaped.
-std::string toml(const std::string &text)
-{
-    std::string out = "\"";
-    for (char c : text) {
-        if (c == '\\' || c == '"')
-            out += '\\';
-        out += c;
-    }
-    return out + "\"";
-}
-
-bool writeFile(const fs::path &path, const std::string &text)
-{
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    return out.good();
-}
-
-std::string readFile(const fs::path &path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-std::string trim(std::string s)
-{
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
-        s.pop_back();
-    while (!s.empty() && (s.front() == '\n' || s.front() == ' '))
-        s.erase(s.begin());
-    return s;
 }
 
 /// Runs podman with args (its config comes from the environment set up by the fixture).
@@ -229,72 +169,6 @@ bool writeConfigs(const fs::path &dir, const std::string &runtime, std::string &
     return true;
 }
 
-/// Builds dir/rootfs.tar: static busybox with its applet links, /etc/passwd and /etc/group.
-bool buildRootfsTar(const fs::path &dir, std::string &error)
-{
-    std::string busybox = envOr("HUSK_BUSYBOX", "/bin/busybox");
-    fs::path root = dir / "rootfs";
-    for (const char *sub : {"bin", "etc", "proc", "sys", "dev", "tmp", "root", "var/tmp"})
-        fs::create_directories(root / sub);
-    fs::permissions(root / "tmp", fs::perms(01777));
-    fs::permissions(root / "var/tmp", fs::perms(01777));
-    std::error_code ec;
-    fs::copy_file(busybox, root / "bin/busybox", ec);
-    if (ec) {
-        error = "cannot copy " + busybox + ": " + ec.message();
-        return false;
-    }
-    CommandResult list = runCommand({busybox, "--list"}, {.timeout = 10s});
-    if (!list.ok()) {
-        error = "busybox --list failed: " + list.describe();
-        return false;
-    }
-    std::istringstream applets(list.out);
-    std::string applet;
-    while (std::getline(applets, applet)) {
-        if (applet.empty() || applet == "busybox" || applet.find('/') != std::string::npos)
-            continue;
-        fs::create_symlink("busybox", root / "bin" / applet, ec);
-    }
-    if (!writeFile(root / "etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"
-                                        "nobody:x:65534:65534:nobody:/:/bin/false\n") ||
-        !writeFile(root / "etc/group", "root:x:0:\nnogroup:x:65534:\n")) {
-        error = "cannot write /etc/passwd or /etc/group in " + root.string();
-        return false;
-    }
-    CommandResult tar = runCommand(
-        {"tar", "--numeric-owner", "-C", root.string(), "-cf", (dir / "rootfs.tar").string(), "."},
-        {.timeout = 60s});
-    if (!tar.ok()) {
-        error = "tar failed: " + tar.describe();
-        return false;
-    }
-    removeTree(root);
-    return true;
-}
-
-/// Every process (other than us) whose command line mentions dir (and whose comm is comm, when
-/// given): the podman, conmon and runtime processes this test started.
-std::vector<pid_t> processesMentioning(const fs::path &dir, const std::string &comm = {})
-{
-    std::vector<pid_t> out;
-    std::error_code ec;
-    for (const auto &entry : fs::directory_iterator("/proc", ec)) {
-        std::string name = entry.path().filename().string();
-        if (name.find_first_not_of("0123456789") != std::string::npos)
-            continue;
-        pid_t pid = std::stoi(name);
-        if (pid == ::getpid())
-            continue;
-        if (!comm.empty() && trim(readFile(entry.path() / "comm")) != comm)
-            continue;
-        std::string cmdline = readFile(entry.path() / "cmdline");
-        if (cmdline.find(dir.string()) != std::string::npos)
-            out.push_back(pid);
-    }
-    return out;
-}
-
 /// Removes every container and image, resets podman's storage, kills what we started and
 /// is still running, and removes the temp dir and the global paths podman created. Runs once.
 void cleanup(bool interrupted = false)
@@ -306,7 +180,7 @@ void cleanup(bool interrupted = false)
     if (interrupted) {
         // A podman command of ours may still be running (holding container locks): stop it
         // first, so the removal below does not wait for it.
-        for (pid_t pid : processesMentioning(e.dir, "podman")) {
+        for (pid_t pid : processesMentioning(e.dir.string(), "podman")) {
             std::fprintf(stderr, "cleanup: killing podman %d\n", static_cast<int>(pid));
             ::kill(pid, SIGKILL);
         }
@@ -321,7 +195,7 @@ void cleanup(bool interrupted = false)
     CommandResult reset = podman({"system", "reset", "--force"}, 60s);
     if (!reset.ok())
         std::fprintf(stderr, "cleanup: %s\n", reset.describe().c_str());
-    for (pid_t pid : processesMentioning(e.dir)) {
+    for (pid_t pid : processesMentioning(e.dir.string())) {
         std::fprintf(stderr, "cleanup: killing leftover process %d\n", static_cast<int>(pid));
         ::kill(pid, SIGKILL);
     }
@@ -349,13 +223,6 @@ void terminate(int sig)
     ::_exit(128 + sig);
 }
 
-void skip(const std::string &why)
-{
-    std::fprintf(stderr, "skipping: %s\n", why.c_str());
-    std::fflush(stderr);
-    std::exit(77);
-}
-
 /// Global fixture: one private podman setup and image for the whole run.
 struct PodmanRun {
     PodmanRun()
@@ -364,16 +231,16 @@ struct PodmanRun {
         // meson reports exit status 77 as a skipped test.
         e.podman = envOr("HUSK_PODMAN", findProgram("podman"));
         if (e.podman.empty() || ::access(e.podman.c_str(), X_OK) != 0)
-            skip("podman is not installed (apt-get install podman)");
+            skipRun("podman is not installed (apt-get install podman)");
         if (::geteuid() != 0)
-            skip("the podman e2e test needs root");
+            skipRun("the podman e2e test needs root");
         e.runtime = runtimePath();
         if (::access(e.runtime.c_str(), X_OK) != 0)
-            skip(e.runtime + " is not an executable (" + std::strerror(errno) +
-                 "); set HUSK_RUNTIME");
+            skipRun(e.runtime + " is not an executable (" + std::strerror(errno) +
+                    "); set HUSK_RUNTIME");
         std::string busybox = envOr("HUSK_BUSYBOX", "/bin/busybox");
         if (::access(busybox.c_str(), X_OK) != 0)
-            skip(busybox + " is missing (install busybox-static)");
+            skipRun(busybox + " is missing (install busybox-static)");
 
         std::error_code ec;
         for (const fs::path &p : kGlobalSideEffects)
@@ -408,17 +275,20 @@ struct PodmanRun {
             return;
         }
         BOOST_TEST_MESSAGE(trim(version.out));
-        if (!buildRootfsTar(e.dir, e.setupError))
+        auto tar = buildRootfsTar(e.dir);
+        if (!tar) {
+            e.setupError = "build the rootfs: " + tar.error().what();
             return;
+        }
         e.image = "localhost/husk-e2e-" + std::to_string(::getpid()) + ":latest";
-        CommandResult import = podman({"import", "--quiet", "--change", "CMD [\"/bin/sh\"]",
-                                       "--change", "ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-                                       (e.dir / "rootfs.tar").string(), e.image});
+        CommandResult import =
+            podman({"import", "--quiet", "--change", "CMD [\"/bin/sh\"]", "--change",
+                    "ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin", tar->string(), e.image});
         if (!import.ok()) {
             e.setupError = "podman import failed: " + import.describe();
             return;
         }
-        fs::remove(e.dir / "rootfs.tar", ec);
+        fs::remove(*tar, ec);
         e.ready = true;
     }
 

@@ -293,6 +293,22 @@ extern "C" void noteTermination(int sig)
 
 } // namespace
 
+void exitLeavingJanitor(int sig, const std::function<void()> &cleanup)
+{
+    pid_t janitor = ::fork();
+    if (janitor == 0) {
+        ::setsid();
+        for (int s : {SIGTERM, SIGINT, SIGHUP})
+            ::signal(s, SIG_IGN);
+        int null = ::open("/dev/null", O_RDWR);
+        for (int fd : {0, 1, 2})
+            ::dup2(null, fd);
+        cleanup();
+        ::_exit(0);
+    }
+    ::_exit(128 + sig);
+}
+
 void installTerminationHandler(void (*hook)(int))
 {
     terminateHook = hook;

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -73,5 +74,9 @@ int killChildren();
 void installTerminationHandler(void (*hook)(int));
 /// Runs the termination hook if a signal arrived; the harness's wait loops call it.
 void checkTermination();
+/// For a termination hook: forks a janitor in a session of its own (those signals ignored,
+/// stdio on /dev/null, so meson does not wait for it) that runs cleanup, and exits 128 + sig at
+/// once: meson SIGKILLs the process group half a second after its SIGTERM.
+[[noreturn]] void exitLeavingJanitor(int sig, const std::function<void()> &cleanup);
 
 } // namespace husk::test

@@ -190,23 +190,13 @@ void cleanupRun()
 {
     std::vector<pid_t> children = childPids();
     std::fprintf(stderr, "husk tests: signal %d, cleaning up in the background\n", sig);
-    pid_t janitor = ::fork();
-    if (janitor == 0) {
-        ::setsid();
-        for (int s : {SIGTERM, SIGINT, SIGHUP})
-            ::signal(s, SIG_IGN);
-        // Our stdout/stderr are meson's pipes; holding them would make it wait for us.
-        int null = ::open("/dev/null", O_RDWR);
-        for (int fd : {0, 1, 2})
-            ::dup2(null, fd);
+    exitLeavingJanitor(sig, [&] {
         for (pid_t pid : children) {
             ::killpg(pid, SIGKILL);
             ::kill(pid, SIGKILL);
         }
         cleanupRun();
-        ::_exit(0);
-    }
-    ::_exit(128 + sig);
+    });
 }
 
 /// Next number for ids and namespace names.
