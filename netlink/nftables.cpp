@@ -243,44 +243,32 @@ bool NftBatch::checkName(std::string_view what, std::string_view name)
     return true;
 }
 
-void NftBatch::addTable(NftFamily family, std::string_view table)
-{
-    const std::string command = "add table " + tableRef(family, table);
-    if (!checkName(command, table))
-        return;
-    TablePtr t(nftnl_table_alloc());
-    if (!t) {
-        error_ = command + ": out of memory";
-        return;
-    }
-    const std::string name(table);
-    nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, name.c_str());
-    nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, nftProto(family));
-    nlmsghdr *nlh = nftnl_nlmsg_build_hdr(static_cast<char *>(next()), NFT_MSG_NEWTABLE,
-                                          nftProto(family), NLM_F_CREATE | NLM_F_ACK, 0);
-    nftnl_table_nlmsg_build_payload(nlh, t.get());
-    commit(command);
-}
-
-void NftBatch::deleteTable(NftFamily family, std::string_view table)
-{
-    const std::string command = "delete table " + tableRef(family, table);
-    if (!checkName(command, table))
-        return;
-    TablePtr t(nftnl_table_alloc());
-    if (!t) {
-        error_ = command + ": out of memory";
-        return;
-    }
-    const std::string name(table);
-    nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, name.c_str());
-    nlmsghdr *nlh = nftnl_nlmsg_build_hdr(static_cast<char *>(next()), NFT_MSG_DELTABLE,
-                                          nftProto(family), NLM_F_ACK, 0);
-    nftnl_table_nlmsg_build_payload(nlh, t.get());
-    commit(command);
-}
-
 namespace {
+
+// The payload of a command's message, by the kind of object it carries.
+void buildPayload(nlmsghdr *nlh, nftnl_table *t)
+{
+    nftnl_table_nlmsg_build_payload(nlh, t);
+}
+
+void buildPayload(nlmsghdr *nlh, nftnl_chain *c)
+{
+    nftnl_chain_nlmsg_build_payload(nlh, c);
+}
+
+void buildPayload(nlmsghdr *nlh, nftnl_rule *r)
+{
+    nftnl_rule_nlmsg_build_payload(nlh, r);
+}
+
+// A table object naming table; the rest is up to the caller.
+TablePtr tableObject(std::string_view table)
+{
+    TablePtr t(nftnl_table_alloc());
+    if (t)
+        nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, std::string(table).c_str());
+    return t;
+}
 
 // A chain object naming table and chain; the rest is up to the caller.
 ChainPtr chainObject(std::string_view table, std::string_view chain)
@@ -295,6 +283,49 @@ ChainPtr chainObject(std::string_view table, std::string_view chain)
 
 } // namespace
 
+template <typename Object>
+void NftBatch::append(const std::string &command, uint16_t msg, NftFamily family, uint16_t flags,
+                      Object *object)
+{
+    if (!object) {
+        error_ = command + ": out of memory";
+        return;
+    }
+    nlmsghdr *nlh =
+        nftnl_nlmsg_build_hdr(static_cast<char *>(next()), msg, nftProto(family), flags, 0);
+    buildPayload(nlh, object);
+    commit(command);
+}
+
+void NftBatch::appendRule(const std::string &command, uint16_t msg, uint16_t flags,
+                          const NftRule &rule)
+{
+    if (!rule.error().empty()) {
+        error_ = command + ": " + rule.error();
+        return;
+    }
+    // libnftnl only reads the rule while encoding it; its API just is not const.
+    append(command, msg, rule.family(), flags, const_cast<nftnl_rule *>(rule.get()));
+}
+
+void NftBatch::addTable(NftFamily family, std::string_view table)
+{
+    const std::string command = "add table " + tableRef(family, table);
+    if (!checkName(command, table))
+        return;
+    TablePtr t = tableObject(table);
+    if (t)
+        nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, nftProto(family));
+    append(command, NFT_MSG_NEWTABLE, family, NLM_F_CREATE | NLM_F_ACK, t.get());
+}
+
+void NftBatch::deleteTable(NftFamily family, std::string_view table)
+{
+    const std::string command = "delete table " + tableRef(family, table);
+    if (checkName(command, table))
+        append(command, NFT_MSG_DELTABLE, family, NLM_F_ACK, tableObject(table).get());
+}
+
 void NftBatch::addChain(NftFamily family, std::string_view table, std::string_view chain,
                         const std::optional<NftBaseChain> &base)
 {
@@ -305,71 +336,36 @@ void NftBatch::addChain(NftFamily family, std::string_view table, std::string_vi
     if (!checkName(command, table) || !checkName(command, chain))
         return;
     ChainPtr c = chainObject(table, chain);
-    if (!c) {
-        error_ = command + ": out of memory";
-        return;
-    }
-    if (base) {
+    if (c && base) {
         nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, base->type.c_str());
         nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, hookNumber(base->hook));
         nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, base->priority);
     }
-    nlmsghdr *nlh = nftnl_nlmsg_build_hdr(static_cast<char *>(next()), NFT_MSG_NEWCHAIN,
-                                          nftProto(family), NLM_F_CREATE | NLM_F_ACK, 0);
-    nftnl_chain_nlmsg_build_payload(nlh, c.get());
-    commit(command);
+    append(command, NFT_MSG_NEWCHAIN, family, NLM_F_CREATE | NLM_F_ACK, c.get());
 }
 
 void NftBatch::flushChain(NftFamily family, std::string_view table, std::string_view chain)
 {
     const std::string command = "flush chain " + tableRef(family, table) + " " + std::string(chain);
-    if (!checkName(command, table) || !checkName(command, chain))
-        return;
     // A rule deletion that names no handle deletes every rule of the chain.
-    NftRule none(family, table, chain);
-    if (!none.error().empty()) {
-        error_ = command + ": " + none.error();
-        return;
-    }
-    nlmsghdr *nlh = nftnl_nlmsg_build_hdr(static_cast<char *>(next()), NFT_MSG_DELRULE,
-                                          nftProto(family), NLM_F_ACK, 0);
-    nftnl_rule_nlmsg_build_payload(nlh, const_cast<nftnl_rule *>(none.get()));
-    commit(command);
+    if (checkName(command, table) && checkName(command, chain))
+        appendRule(command, NFT_MSG_DELRULE, NLM_F_ACK, NftRule(family, table, chain));
 }
 
 void NftBatch::deleteChain(NftFamily family, std::string_view table, std::string_view chain)
 {
     const std::string command =
         "delete chain " + tableRef(family, table) + " " + std::string(chain);
-    if (!checkName(command, table) || !checkName(command, chain))
-        return;
-    ChainPtr c = chainObject(table, chain);
-    if (!c) {
-        error_ = command + ": out of memory";
-        return;
-    }
-    nlmsghdr *nlh = nftnl_nlmsg_build_hdr(static_cast<char *>(next()), NFT_MSG_DELCHAIN,
-                                          nftProto(family), NLM_F_ACK, 0);
-    nftnl_chain_nlmsg_build_payload(nlh, c.get());
-    commit(command);
+    if (checkName(command, table) && checkName(command, chain))
+        append(command, NFT_MSG_DELCHAIN, family, NLM_F_ACK, chainObject(table, chain).get());
 }
 
 void NftBatch::addRule(const NftRule &rule)
 {
     const std::string command = "add rule " + tableRef(rule.family(), rule.table()) + " " +
                                 rule.chain() + " " + rule.text();
-    if (!checkName(command, rule.table()) || !checkName(command, rule.chain()))
-        return;
-    if (!rule.error().empty()) {
-        error_ = command + ": " + rule.error();
-        return;
-    }
-    nlmsghdr *nlh =
-        nftnl_nlmsg_build_hdr(static_cast<char *>(next()), NFT_MSG_NEWRULE, nftProto(rule.family()),
-                              NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK, 0);
-    // libnftnl only reads the rule while encoding it; its API just is not const.
-    nftnl_rule_nlmsg_build_payload(nlh, const_cast<nftnl_rule *>(rule.get()));
-    commit(command);
+    if (checkName(command, rule.table()) && checkName(command, rule.chain()))
+        appendRule(command, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK, rule);
 }
 
 void NftBatch::deleteRule(NftFamily family, std::string_view table, std::string_view chain,
@@ -380,16 +376,9 @@ void NftBatch::deleteRule(NftFamily family, std::string_view table, std::string_
     if (!checkName(command, table) || !checkName(command, chain))
         return;
     NftRule r(family, table, chain);
-    if (!r.error().empty()) {
-        error_ = command + ": " + r.error();
-        return;
-    }
-    auto *raw = const_cast<nftnl_rule *>(r.get());
-    nftnl_rule_set_u64(raw, NFTNL_RULE_HANDLE, handle);
-    nlmsghdr *nlh = nftnl_nlmsg_build_hdr(static_cast<char *>(next()), NFT_MSG_DELRULE,
-                                          nftProto(family), NLM_F_ACK, 0);
-    nftnl_rule_nlmsg_build_payload(nlh, raw);
-    commit(command);
+    if (r.error().empty())
+        nftnl_rule_set_u64(const_cast<nftnl_rule *>(r.get()), NFTNL_RULE_HANDLE, handle);
+    appendRule(command, NFT_MSG_DELRULE, NLM_F_ACK, r);
 }
 
 std::vector<std::byte> NftBatch::datagram() const
@@ -569,14 +558,24 @@ Result<std::vector<NftRuleInfo>> listNftRules(Socket &socket, NftFamily family,
     return out;
 }
 
-Result<void> deleteNftTable(Socket &socket, NftFamily family, std::string_view table)
+namespace {
+
+// Sends a batch of deletions: ENOENT, what was to go is not there, is success.
+Result<void> sendDeletions(Socket &socket, const NftBatch &batch)
 {
-    NftBatch batch;
-    batch.deleteTable(family, table);
     auto r = sendBatch(socket, batch);
     if (!r && r.error().code() != ENOENT)
         return r;
     return {};
+}
+
+} // namespace
+
+Result<void> deleteNftTable(Socket &socket, NftFamily family, std::string_view table)
+{
+    NftBatch batch;
+    batch.deleteTable(family, table);
+    return sendDeletions(socket, batch);
 }
 
 Result<void> deleteNftChain(Socket &socket, NftFamily family, std::string_view table,
@@ -585,10 +584,7 @@ Result<void> deleteNftChain(Socket &socket, NftFamily family, std::string_view t
     NftBatch batch;
     batch.flushChain(family, table, chain);
     batch.deleteChain(family, table, chain);
-    auto r = sendBatch(socket, batch);
-    if (!r && r.error().code() != ENOENT)
-        return r;
-    return {};
+    return sendDeletions(socket, batch);
 }
 
 } // namespace husk::netlink

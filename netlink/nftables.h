@@ -117,6 +117,13 @@ private:
     void *next();
     void commit(std::string command);
     bool checkName(std::string_view what, std::string_view name);
+    // One command: message msg of family carrying object (a libnftnl table, chain or rule),
+    // or, when there is no object, the command's "out of memory" error.
+    template <typename Object>
+    void append(const std::string &command, uint16_t msg, NftFamily family, uint16_t flags,
+                Object *object);
+    // One command carrying rule, or the command's error when the rule is broken.
+    void appendRule(const std::string &command, uint16_t msg, uint16_t flags, const NftRule &rule);
 
     std::unique_ptr<nftnl_batch, Free> batch_;
     std::vector<std::string> commands_;

@@ -47,15 +47,6 @@ fs::path v1Dir(const std::string &controller, const std::string &id)
     return v1Hierarchy(controller) / "husk" / id;
 }
 
-std::string readTrimmed(const fs::path &file)
-{
-    std::ifstream in(file);
-    std::string s((std::istreambuf_iterator<char>(in)), {});
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
-        s.pop_back();
-    return s;
-}
-
 /// Precondition: a v1 hierarchy for each controller (this machine has them; a v2-only host
 /// skips with the reason).
 utf::precondition v1(std::vector<std::string> controllers)

@@ -34,6 +34,8 @@
 #include <nlohmann/json.hpp>
 #include <systemd/sd-bus.h>
 
+#include "tests/integration/mountinfo.h"
+
 namespace {
 
 using nlohmann::json;
@@ -68,6 +70,23 @@ void logCall(const Fake &f, const json &entry)
     out << entry.dump() << "\n";
 }
 
+/// Reads the next value of m, of basic type, as a T (what sd-bus stores for that type) into
+/// out as a J (a D-Bus boolean is an int that JSON shows as true or false).
+template <typename T, typename J = T> int readBasic(sd_bus_message *m, char type, json &out)
+{
+    T v = 0;
+    int r = sd_bus_message_read_basic(m, type, &v);
+    out = static_cast<J>(v);
+    return r;
+}
+
+/// The readers of the basic types but strings, by D-Bus type code.
+const std::map<char, int (*)(sd_bus_message *, char, json &)> kBasicReaders = {
+    {'y', readBasic<uint8_t>},  {'b', readBasic<int, bool>}, {'n', readBasic<int16_t>},
+    {'q', readBasic<uint16_t>}, {'i', readBasic<int32_t>},   {'u', readBasic<uint32_t>},
+    {'x', readBasic<int64_t>},  {'t', readBasic<uint64_t>},  {'d', readBasic<double>},
+};
+
 /// Decodes the next value of m (any D-Bus type) into JSON; 0 at the end of a container.
 int readValue(sd_bus_message *m, json &out)
 {
@@ -76,61 +95,9 @@ int readValue(sd_bus_message *m, json &out)
     int r = sd_bus_message_peek_type(m, &type, &contents);
     if (r <= 0)
         return r;
+    if (auto basic = kBasicReaders.find(type); basic != kBasicReaders.end())
+        return basic->second(m, type, out);
     switch (type) {
-    case 'y': {
-        uint8_t v = 0;
-        r = sd_bus_message_read_basic(m, type, &v);
-        out = v;
-        return r;
-    }
-    case 'b': {
-        int v = 0;
-        r = sd_bus_message_read_basic(m, type, &v);
-        out = v != 0;
-        return r;
-    }
-    case 'n': {
-        int16_t v = 0;
-        r = sd_bus_message_read_basic(m, type, &v);
-        out = v;
-        return r;
-    }
-    case 'q': {
-        uint16_t v = 0;
-        r = sd_bus_message_read_basic(m, type, &v);
-        out = v;
-        return r;
-    }
-    case 'i': {
-        int32_t v = 0;
-        r = sd_bus_message_read_basic(m, type, &v);
-        out = v;
-        return r;
-    }
-    case 'u': {
-        uint32_t v = 0;
-        r = sd_bus_message_read_basic(m, type, &v);
-        out = v;
-        return r;
-    }
-    case 'x': {
-        int64_t v = 0;
-        r = sd_bus_message_read_basic(m, type, &v);
-        out = v;
-        return r;
-    }
-    case 't': {
-        uint64_t v = 0;
-        r = sd_bus_message_read_basic(m, type, &v);
-        out = v;
-        return r;
-    }
-    case 'd': {
-        double v = 0;
-        r = sd_bus_message_read_basic(m, type, &v);
-        out = v;
-        return r;
-    }
     case 's':
     case 'o':
     case 'g': {
@@ -223,24 +190,15 @@ std::vector<std::string> managedMounts()
     static const std::vector<std::string> kManaged = {"name=systemd", "memory", "cpu",    "cpuacct",
                                                       "blkio",        "pids",   "devices"};
     std::vector<std::string> out;
-    std::ifstream in("/proc/self/mountinfo");
-    for (std::string line; std::getline(in, line);) {
-        size_t dash = line.find(" - ");
-        if (dash == std::string::npos)
-            continue;
-        std::istringstream left(line.substr(0, dash));
-        std::istringstream right(line.substr(dash + 3));
-        std::string id, parent, dev, root, mountPoint, fstype, source, options;
-        left >> id >> parent >> dev >> root >> mountPoint;
-        right >> fstype >> source >> options;
-        bool managed = fstype == "cgroup2";
-        if (fstype == "cgroup") {
-            std::istringstream opts(options);
+    for (const husk::test::MountInfo &m : husk::test::readMountInfo()) {
+        bool managed = m.fstype == "cgroup2";
+        if (m.fstype == "cgroup") {
+            std::istringstream opts(m.superOptions);
             for (std::string o; std::getline(opts, o, ',');)
                 managed |= std::find(kManaged.begin(), kManaged.end(), o) != kManaged.end();
         }
-        if (managed && std::find(out.begin(), out.end(), mountPoint) == out.end())
-            out.push_back(mountPoint);
+        if (managed && std::find(out.begin(), out.end(), m.mountPoint) == out.end())
+            out.push_back(m.mountPoint);
     }
     return out;
 }
@@ -309,16 +267,31 @@ int finishJob(Fake &f, sd_bus_message *call, const std::string &unit, const std:
     return r < 0 ? r : 1;
 }
 
-int startTransientUnit(sd_bus_message *m, void *userdata, sd_bus_error *error)
+/// systemd's answer for a unit it has not loaded.
+int noSuchUnit(sd_bus_error *error, const char *name)
 {
-    Fake &f = *static_cast<Fake *>(userdata);
+    return sd_bus_error_setf(error, "org.freedesktop.systemd1.NoSuchUnit", "Unit %s not loaded.",
+                             name);
+}
+
+/// Adapts a handler of a method whose first arguments are a unit name and a job mode ("ss")
+/// to sd-bus: reads those two and hands them over.
+template <int (*Handler)(Fake &, sd_bus_message *, const char *, const char *, sd_bus_error *)>
+int unitMethod(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
     const char *name = nullptr;
     const char *mode = nullptr;
     int r = sd_bus_message_read(m, "ss", &name, &mode);
     if (r < 0)
         return r;
+    return Handler(*static_cast<Fake *>(userdata), m, name, mode, error);
+}
+
+int startTransientUnit(Fake &f, sd_bus_message *m, const char *name, const char *mode,
+                       sd_bus_error *error)
+{
     json props, sigs, aux;
-    r = readProperties(m, props, sigs);
+    int r = readProperties(m, props, sigs);
     if (r < 0)
         return r;
     r = readValue(m, aux);
@@ -363,21 +336,14 @@ int startTransientUnit(sd_bus_message *m, void *userdata, sd_bus_error *error)
     return finishJob(f, m, unit, "done");
 }
 
-int stopUnit(sd_bus_message *m, void *userdata, sd_bus_error *error)
+int stopUnit(Fake &f, sd_bus_message *m, const char *name, const char *mode, sd_bus_error *error)
 {
-    Fake &f = *static_cast<Fake *>(userdata);
-    const char *name = nullptr;
-    const char *mode = nullptr;
-    int r = sd_bus_message_read(m, "ss", &name, &mode);
-    if (r < 0)
-        return r;
     auto it = f.units.find(name);
     logCall(
         f,
         {{"method", "StopUnit"}, {"unit", name}, {"mode", mode}, {"known", it != f.units.end()}});
     if (it == f.units.end())
-        return sd_bus_error_setf(error, "org.freedesktop.systemd1.NoSuchUnit",
-                                 "Unit %s not loaded.", name);
+        return noSuchUnit(error, name);
     removeUnit(it->second);
     f.units.erase(it);
     return finishJob(f, m, name, "done");
@@ -401,16 +367,15 @@ int setUnitProperties(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 {"properties", props},
                 {"signatures", sigs}});
     if (!f.units.contains(name))
-        return sd_bus_error_setf(error, "org.freedesktop.systemd1.NoSuchUnit",
-                                 "Unit %s not loaded.", name);
+        return noSuchUnit(error, name);
     return sd_bus_reply_method_return(m, "");
 }
 
 const sd_bus_vtable kVtable[] = {
     SD_BUS_VTABLE_START(0),
-    SD_BUS_METHOD("StartTransientUnit", "ssa(sv)a(sa(sv))", "o", startTransientUnit,
+    SD_BUS_METHOD("StartTransientUnit", "ssa(sv)a(sa(sv))", "o", unitMethod<startTransientUnit>,
                   SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD("StopUnit", "ss", "o", stopUnit, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD("StopUnit", "ss", "o", unitMethod<stopUnit>, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD("SetUnitProperties", "sba(sv)", "", setUnitProperties,
                   SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL("JobRemoved", "uoss", 0),

@@ -290,6 +290,14 @@ std::vector<json> parseJsonLines(std::string_view text)
     return out;
 }
 
+std::string readTrimmed(const fs::path &file)
+{
+    std::string s = slurp(file);
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
+        s.pop_back();
+    return s;
+}
+
 std::string hostNamespace(const std::string &name)
 {
     std::error_code ec;

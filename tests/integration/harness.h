@@ -45,6 +45,9 @@ CommandResult runHusk(const std::vector<std::string> &args, const CommandOptions
 nlohmann::json parseJson(std::string_view text);
 /// Parses every non-empty line of text as JSON; lines that don't parse are skipped.
 std::vector<nlohmann::json> parseJsonLines(std::string_view text);
+/// The text of a file (a cgroup knob, a /proc file) without its trailing newlines and spaces;
+/// "" when it can't be read.
+std::string readTrimmed(const std::filesystem::path &file);
 
 /// Whether we run in a private network namespace (unshare --net): only `lo` is there.
 bool inPrivateNetns();

@@ -31,6 +31,7 @@
 #include <sstream>
 
 #include "tests/integration/harness.h"
+#include "tests/integration/mountinfo.h"
 
 using namespace husk::test;
 using nlohmann::json;
@@ -50,15 +51,6 @@ std::string fakePath()
     return (fs::read_symlink("/proc/self/exe", ec).parent_path() / "husk-fake-systemd").string();
 }
 
-std::string readTrimmed(const fs::path &file)
-{
-    std::ifstream in(file);
-    std::string s((std::istreambuf_iterator<char>(in)), {});
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
-        s.pop_back();
-    return s;
-}
-
 /// Whether the host's controllers are on cgroup2 alone (systemd then takes the v2 property
 /// names); this machine is hybrid.
 bool pureV2()
@@ -74,37 +66,19 @@ bool pureV2()
 std::vector<fs::path> hierarchies()
 {
     std::vector<fs::path> out;
-    std::ifstream in("/proc/self/mountinfo");
-    for (std::string line; std::getline(in, line);) {
-        size_t dash = line.find(" - ");
-        if (dash == std::string::npos)
-            continue;
-        std::istringstream left(line.substr(0, dash));
-        std::string id, parent, dev, root, mountPoint, fstype;
-        left >> id >> parent >> dev >> root >> mountPoint;
-        std::istringstream(line.substr(dash + 3)) >> fstype;
-        if (fstype == "cgroup" || fstype == "cgroup2")
-            out.emplace_back(mountPoint);
-    }
+    for (const MountInfo &m : readMountInfo())
+        if (m.fstype == "cgroup" || m.fstype == "cgroup2")
+            out.emplace_back(m.mountPoint);
     return out;
 }
 
 /// The v1 hierarchy holding a controller, or "".
 fs::path v1Hierarchy(const std::string &controller)
 {
-    std::ifstream in("/proc/self/mountinfo");
-    for (std::string line; std::getline(in, line);) {
-        size_t dash = line.find(" - cgroup ");
-        if (dash == std::string::npos)
-            continue;
-        std::string options = line.substr(line.rfind(' ') + 1);
-        if (("," + options + ",").find("," + controller + ",") == std::string::npos)
-            continue;
-        std::istringstream left(line.substr(0, dash));
-        std::string id, parent, dev, root, mountPoint;
-        left >> id >> parent >> dev >> root >> mountPoint;
-        return mountPoint;
-    }
+    for (const MountInfo &m : readMountInfo())
+        if (m.fstype == "cgroup" &&
+            ("," + m.superOptions + ",").find("," + controller + ",") != std::string::npos)
+            return m.mountPoint;
     return {};
 }
 

@@ -52,27 +52,25 @@
 #include "netlink/nftables.h"
 #include "netlink/route.h"
 #include "netlink/socket.h"
+#include "tests/unit/netns_test_helpers.h"
 
 using namespace husk;
 using namespace husk::network;
 using netlink::NftBatch;
 using netlink::NftFamily;
 using netlink::NftRule;
+using namespace netns_test;
 
 namespace {
 
 IpAddress ip(std::string_view text)
 {
-    auto a = parseIpAddress(text);
-    BOOST_REQUIRE_MESSAGE(a.has_value(), (a ? std::string() : a.error().what()));
-    return *a;
+    return parsed(parseIpAddress(text));
 }
 
 Subnet subnet(std::string_view text)
 {
-    auto s = parseSubnet(text);
-    BOOST_REQUIRE_MESSAGE(s.has_value(), (s ? std::string() : s.error().what()));
-    return *s;
+    return parsed(parseSubnet(text));
 }
 
 PortForward forward(std::string_view text)
@@ -569,12 +567,11 @@ BOOST_AUTO_TEST_SUITE_END()
 
 namespace {
 
-// Skips a test that needs root, saying why (STYLE.md 13: never a silent pass).
+// Skips a test that needs root, saying why.
 boost::test_tools::assertion_result needsRoot(boost::unit_test::test_unit_id)
 {
-    boost::test_tools::assertion_result r(::geteuid() == 0);
-    r.message() << "skipped: needs root to create network namespaces and nf_tables rules";
-    return r;
+    return skipUnless(::geteuid() == 0,
+                      "skipped: needs root to create network namespaces and nf_tables rules");
 }
 
 // Also needs busybox (the echo server) and nft (reading the rules back).
@@ -582,73 +579,7 @@ boost::test_tools::assertion_result needsTools(boost::unit_test::test_unit_id)
 {
     bool found = std::system("command -v busybox >/dev/null 2>&1 && "
                              "command -v nft >/dev/null 2>&1") == 0;
-    boost::test_tools::assertion_result r(::geteuid() == 0 && found);
-    r.message() << "skipped: needs root, busybox and nft(8)";
-    return r;
-}
-
-// Runs fn in a forked child that first unshares a fresh network namespace, so nothing the test
-// does can reach the host's interfaces or ruleset. Returns "" or what went wrong in the child.
-std::string inPrivateNetns(const std::function<std::string()> &fn)
-{
-    int p[2];
-    BOOST_REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
-    pid_t pid = ::fork();
-    BOOST_REQUIRE(pid >= 0);
-    if (pid == 0) {
-        ::close(p[0]);
-        std::string err = ::unshare(CLONE_NEWNET) == 0
-                              ? fn()
-                              : std::string("unshare(CLONE_NEWNET): ") + std::strerror(errno);
-        ssize_t w = ::write(p[1], err.data(), err.size());
-        (void)w;
-        ::_exit(err.empty() ? 0 : 1);
-    }
-    ::close(p[1]);
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(p[0], buf, sizeof buf)) > 0)
-        out.append(buf, static_cast<size_t>(n));
-    ::close(p[0]);
-    int status = 0;
-    BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
-    if (out.empty() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-        out = "child died with status " + std::to_string(status);
-    return out;
-}
-
-// A new network namespace held by an fd, the caller staying where it is.
-UniqueFd newNetns()
-{
-    UniqueFd self(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-    if (!self || ::unshare(CLONE_NEWNET) < 0)
-        return {};
-    UniqueFd created(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-    if (::setns(self.get(), CLONE_NEWNET) < 0)
-        ::_exit(3); // stuck in the wrong namespace: never carry on
-    return created;
-}
-
-// A link name of this test process alone: "hkt", a tag, the pid (at most 15 bytes).
-std::string hkt(std::string_view tag)
-{
-    return "hkt" + std::string(tag) + std::to_string(::getpid() % 100000);
-}
-
-// What a command prints, stdout and stderr.
-std::string run(const std::string &command)
-{
-    std::string out;
-    FILE *pipe = ::popen((command + " 2>&1").c_str(), "r");
-    if (!pipe)
-        return out;
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0)
-        out.append(buf, n);
-    ::pclose(pipe);
-    return out;
+    return skipUnless(::geteuid() == 0 && found, "skipped: needs root, busybox and nft(8)");
 }
 
 // A process the test started in another namespace, in a process group of its own; killed (the
@@ -880,26 +811,12 @@ bool hasLine(const std::vector<std::string> &lines, const std::string &line)
 
 } // namespace
 
-// In a kernel test's child: ends the test with expr's error, named by the expression.
-#define STEP(expr)                                                                                 \
-    do {                                                                                           \
-        if (auto step_ = (expr); !step_)                                                           \
-            return std::string(#expr) + ": " + step_.error().what();                               \
-    } while (0)
-
 // In a kernel test's child: ends the test with the message when it is not empty.
 #define CHECK(expr)                                                                                \
     do {                                                                                           \
         if (std::string check_ = (expr); !check_.empty())                                          \
             return check_;                                                                         \
     } while (0)
-
-// In a kernel test's child: declares name as expr's value, or ends the test with its error.
-#define TAKE(name, expr)                                                                           \
-    auto name##_result_ = (expr);                                                                  \
-    if (!name##_result_)                                                                           \
-        return std::string(#expr) + ": " + name##_result_.error().what();                          \
-    auto &name = *name##_result_
 
 BOOST_AUTO_TEST_SUITE(kernel, *boost::unit_test::precondition(needsRoot))
 

@@ -20,9 +20,11 @@
 #include "libcontainer/net_devices.h"
 #include "netlink/link.h"
 #include "netlink/socket.h"
+#include "tests/unit/netns_test_helpers.h"
 
 using namespace husk;
 using namespace lc_test;
+using namespace netns_test;
 
 namespace {
 
@@ -30,56 +32,8 @@ using Devices = std::map<std::string, spec::NetDevice>;
 
 boost::test_tools::assertion_result needsRoot(boost::unit_test::test_unit_id)
 {
-    boost::test_tools::assertion_result r(::geteuid() == 0);
-    r.message() << "skipped: needs root to create network namespaces and links";
-    return r;
-}
-
-// Runs fn in a forked child inside a fresh network namespace; returns "" or the failure.
-std::string inPrivateNetns(const std::function<std::string()> &fn)
-{
-    int p[2];
-    BOOST_REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
-    pid_t pid = ::fork();
-    BOOST_REQUIRE(pid >= 0);
-    if (pid == 0) {
-        ::close(p[0]);
-        std::string err = ::unshare(CLONE_NEWNET) == 0
-                              ? fn()
-                              : std::string("unshare(CLONE_NEWNET): ") + std::strerror(errno);
-        ssize_t w = ::write(p[1], err.data(), err.size());
-        (void)w;
-        ::_exit(err.empty() ? 0 : 1);
-    }
-    ::close(p[1]);
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(p[0], buf, sizeof buf)) > 0)
-        out.append(buf, static_cast<size_t>(n));
-    ::close(p[0]);
-    int status = 0;
-    BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
-    if (out.empty() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-        out = "child died with status " + std::to_string(status);
-    return out;
-}
-
-UniqueFd currentNetns()
-{
-    return UniqueFd(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-}
-
-// A second namespace held by an fd; the calling thread stays where it is.
-UniqueFd newNetns()
-{
-    UniqueFd self = currentNetns();
-    if (!self || ::unshare(CLONE_NEWNET) < 0)
-        return {};
-    UniqueFd created = currentNetns();
-    if (::setns(self.get(), CLONE_NEWNET) < 0)
-        ::_exit(3); // stuck in the wrong namespace: never carry on
-    return created;
+    return skipUnless(::geteuid() == 0,
+                      "skipped: needs root to create network namespaces and links");
 }
 
 // A movable test link in socket's namespace: a dummy where the kernel has them, otherwise one

@@ -23,39 +23,13 @@
 
 #include "common/file.h"
 #include "libcontainer/process_attrs.h"
+#include "tests/unit/netns_test_helpers.h"
 
 using namespace husk;
 using namespace lc_test;
+using namespace netns_test;
 
 namespace {
-
-// Runs fn in a forked child; returns "" or what went wrong there.
-std::string inChild(const std::function<std::string()> &fn)
-{
-    int p[2];
-    BOOST_REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
-    pid_t pid = ::fork();
-    BOOST_REQUIRE(pid >= 0);
-    if (pid == 0) {
-        ::close(p[0]);
-        std::string err = fn();
-        ssize_t w = ::write(p[1], err.data(), err.size());
-        (void)w;
-        ::_exit(err.empty() ? 0 : 1);
-    }
-    ::close(p[1]);
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(p[0], buf, sizeof buf)) > 0)
-        out.append(buf, static_cast<size_t>(n));
-    ::close(p[0]);
-    int status = 0;
-    BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
-    if (out.empty() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-        out = "child died with status " + std::to_string(status);
-    return out;
-}
 
 std::string what(const Result<void> &r)
 {
