@@ -454,11 +454,28 @@ Result<NftBatch> planAddNetwork(const FirewallState &state, const Network &n)
     if (n.name.empty())
         return fail("network rules: the network's name is empty", EINVAL);
     NftBatch batch(state.generation);
+    // A network's rules follow from its definition, which cannot change while it exists: when
+    // its chain and the jump to it are there in every family it needs, there is nothing to do.
+    // Rewriting them would flush a chain, and a commit that deletes rules waits out an RCU grace
+    // period: most of what bridge networking cost every pod before.
+    const std::string chain = networkChain(n.name);
+    bool inPlace = true;
+    for (NftFamily family : kFamilies) {
+        if (networkRules(n, family).empty())
+            continue;
+        const FirewallState::Family &f = state.of(family);
+        inPlace = inPlace && f.table &&
+                  std::find(f.chains.begin(), f.chains.end(), chain) != f.chains.end() &&
+                  std::any_of(f.snat.begin(), f.snat.end(),
+                              [&](const netlink::NftRuleInfo &r) { return jumpsTo(r, chain); });
+    }
+    if (inPlace)
+        return batch;
     for (NftFamily family : kFamilies) {
         std::vector<NftRule> rules = networkRules(n, family);
         if (rules.empty())
             continue;
-        replaceChain(batch, state, family, kSnatChain, networkChain(n.name), rules);
+        replaceChain(batch, state, family, kSnatChain, chain, rules);
     }
     if (!batch.error().empty())
         return fail(batch.error(), EINVAL);
@@ -549,6 +566,8 @@ template <typename Plan> Result<void> Firewall::change(const std::string &what, 
     for (int attempt = 1;; ++attempt) {
         FirewallState state = HUSK_TRY_CTX(readState(), what);
         NftBatch batch = HUSK_TRY_CTX(plan(state), what);
+        if (batch.empty())
+            return {};
         auto r = netlink::sendBatch(socket_, batch);
         if (r)
             return {};

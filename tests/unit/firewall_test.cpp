@@ -538,6 +538,24 @@ BOOST_AUTO_TEST_CASE(removing_the_last_removes_the_table)
                boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(a_network_in_place_is_left_alone)
+{
+    // Its chain and the jump to it are there: no transaction at all (a rewrite would flush a
+    // chain and make the commit wait for an RCU grace period, on every pod).
+    Network n = testNetwork();
+    FirewallState s = stateWith({"net-hktnet"}, {}, {jumpRule("husk-snat", 3, "net-hktnet")});
+    auto batch = planAddNetwork(s, n);
+    BOOST_TEST_REQUIRE(batch.has_value(), errorOf(batch));
+    BOOST_TEST(batch->empty());
+    // The chain without its jump (or the other way round) is repaired.
+    auto chainOnly = planAddNetwork(stateWith({"net-hktnet"}, {}), n);
+    BOOST_TEST_REQUIRE(chainOnly.has_value(), errorOf(chainOnly));
+    BOOST_TEST(!chainOnly->empty());
+    auto jumpOnly = planAddNetwork(stateWith({}, {}, {jumpRule("husk-snat", 3, "net-hktnet")}), n);
+    BOOST_TEST_REQUIRE(jumpOnly.has_value(), errorOf(jumpOnly));
+    BOOST_TEST(!jumpOnly->empty());
+}
+
 BOOST_AUTO_TEST_CASE(adding_a_network)
 {
     Network n = testNetwork();
