@@ -269,6 +269,18 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     HUSK_TRY(validateId(o.id));
     std::string bundle = HUSK_TRY(absolutePath(o.bundle));
     spec::Config config = HUSK_TRY(spec::loadConfig(bundle));
+    // Before anything is made (a container's own pod included): the path must be systemd's
+    // form whatever the host; then systemd must be there, and its system bus ours.
+    if (g.systemdCgroup) {
+        HUSK_TRY(cgroups::systemd::parseCgroupsPath(config.linux ? config.linux->cgroupsPath : "",
+                                                    o.id));
+        if (!cgroups::systemd::running())
+            return fail("--systemd-cgroup: systemd is not running on this host (omit the flag to "
+                        "use cgroupfs)");
+        if (::geteuid() != 0)
+            return fail("--systemd-cgroup needs root: systemd's user bus (systemdUser) is not "
+                        "supported");
+    }
     // A pod member joins the pause process's namespaces (husk's pods; plain namespace paths
     // from an orchestrator are left exactly as given).
     std::string podName = o.pod;
@@ -282,7 +294,6 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
         if (!podName.empty())
             return fail("annotation run.husk.network/ip/ports/dns: a member of pod \"" + podName +
                         "\" has the pod's networking");
-        HUSK_TRY(validateId(o.id));
         struct stat existing;
         if (::stat((g.root + "/" + o.id).c_str(), &existing) == 0)
             return fail("container \"" + o.id + "\" already exists", EEXIST);
@@ -295,14 +306,6 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     HUSK_TRY(spec::validate(config));
     HUSK_TRY(checkHostFeatures(config));
     HUSK_TRY(checkSupported(config));
-    if (g.systemdCgroup) {
-        // The path must be systemd's form whatever the host; then systemd must be there.
-        HUSK_TRY(cgroups::systemd::parseCgroupsPath(config.linux ? config.linux->cgroupsPath : "",
-                                                    o.id));
-        if (!cgroups::systemd::running())
-            return fail("--systemd-cgroup: systemd is not running on this host (omit the flag to "
-                        "use cgroupfs)");
-    }
     std::string rootfs = config.root.path;
     if (rootfs.empty() || rootfs[0] != '/')
         rootfs = bundle + "/" + rootfs;

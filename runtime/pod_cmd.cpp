@@ -1,4 +1,4 @@
-// pod create|ls|inspect|stop|rm (husk extension).
+// pod create|ls|inspect|stop|rm|restart (husk extension).
 
 #include <iomanip>
 #include <iostream>

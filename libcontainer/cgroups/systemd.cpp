@@ -64,7 +64,7 @@ Result<Unit> parseCgroupsPath(const std::string &cgroupsPath, const std::string 
     Unit u;
     u.slice = slice;
     if (name.ends_with(".slice"))
-        u.name = name; // a slice of its own: the container's processes go in a sub-scope
+        u.name = name; // a slice of its own: husk moves the init into its cgroup itself
     else
         u.name = (prefix.empty() ? "" : prefix + "-") + name + ".scope";
     if (!validUnitChars(u.name))

@@ -67,26 +67,6 @@ Result<uint16_t> parsePort(std::string_view field, std::string_view text)
     return static_cast<uint16_t>(value);
 }
 
-netlink::IpAddress toNetlink(const IpAddress &a)
-{
-    netlink::IpAddress out;
-    if (a.family == IpFamily::V4) {
-        out.family = AF_INET;
-        for (int i = 0; i < 4; ++i)
-            out.bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(a.value >> (24 - 8 * i));
-    } else {
-        out.family = AF_INET6;
-        for (int i = 0; i < 16; ++i)
-            out.bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(a.value >> (120 - 8 * i));
-    }
-    return out;
-}
-
-netlink::IpPrefix toNetlink(const Subnet &s)
-{
-    return {toNetlink(s.network), static_cast<unsigned>(s.prefix)};
-}
-
 NftFamily familyOf(const IpAddress &a)
 {
     return a.family == IpFamily::V4 ? NftFamily::Ip : NftFamily::Ip6;
@@ -114,15 +94,6 @@ bool conflicts(const PortForward &a, const PortForward &b)
         return true;
     }
     return *a.hostIp == *b.hostIp;
-}
-
-// FNV-1a, the hash husk names host veths with.
-uint32_t fnv1a(std::string_view s)
-{
-    uint32_t h = 2166136261U;
-    for (unsigned char c : s)
-        h = (h ^ c) * 16777619U;
-    return h;
 }
 
 std::string chainFor(std::string_view prefix, std::string_view name)
@@ -253,6 +224,34 @@ void replaceChain(NftBatch &batch, const FirewallState &state, NftFamily family,
 }
 
 } // namespace
+
+netlink::IpAddress toNetlink(const IpAddress &a)
+{
+    netlink::IpAddress out;
+    if (a.family == IpFamily::V4) {
+        out.family = AF_INET;
+        for (int i = 0; i < 4; ++i)
+            out.bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(a.value >> (24 - 8 * i));
+    } else {
+        out.family = AF_INET6;
+        for (int i = 0; i < 16; ++i)
+            out.bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(a.value >> (120 - 8 * i));
+    }
+    return out;
+}
+
+netlink::IpPrefix toNetlink(const Subnet &s)
+{
+    return {toNetlink(s.network), static_cast<unsigned>(s.prefix)};
+}
+
+uint32_t fnv1a(std::string_view s)
+{
+    uint32_t h = 2166136261U;
+    for (unsigned char c : s)
+        h = (h ^ c) * 16777619U;
+    return h;
+}
 
 const char *protocolName(Protocol proto)
 {

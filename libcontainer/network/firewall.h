@@ -66,6 +66,13 @@ constexpr const char *kSnatChain = "husk-snat";
 /// The transport protocols a port forward can carry.
 enum class Protocol { Tcp, Udp };
 
+/// The netlink form of an address, and of a subnet.
+netlink::IpAddress toNetlink(const IpAddress &a);
+netlink::IpPrefix toNetlink(const Subnet &s);
+
+/// FNV-1a: the hash that keeps husk's names of host veths and of long chains short and unique.
+uint32_t fnv1a(std::string_view s);
+
 /// "tcp" or "udp".
 const char *protocolName(Protocol proto);
 

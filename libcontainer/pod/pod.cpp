@@ -164,19 +164,14 @@ void stopMember(const GlobalOptions &g, const std::string &id, int timeoutMs)
 // The host end of a pod's veth: "hk" and a hash of the pod name, within IFNAMSIZ.
 std::string hostVethName(const std::string &pod)
 {
-    uint32_t h = 2166136261U; // FNV-1a
-    for (unsigned char c : pod)
-        h = (h ^ c) * 16777619U;
     char buf[16];
-    std::snprintf(buf, sizeof buf, "hk%08x", h);
+    std::snprintf(buf, sizeof buf, "hk%08x", network::fnv1a(pod));
     return buf;
 }
 
 netlink::IpPrefix toPrefix(const network::IpAddress &a, int length)
 {
-    // Both sides print and parse the same text: the two address types meet there.
-    return netlink::parseIpPrefix(network::formatIpAddress(a) + "/" + std::to_string(length))
-        .value();
+    return {network::toNetlink(a), static_cast<unsigned>(length)};
 }
 
 // Bridge networking for a pod whose pause runs: lease, bridge with the gateway address, a veth
@@ -260,11 +255,22 @@ Result<void> writePodFiles(const PodDir &dir, const PodRecord &r,
             log::warn("pod " + r.name + ": " + text.error().what() +
                       "; its resolv.conf has no nameserver");
     }
-    std::string resolv =
-        HUSK_TRY_CTX(resolvConf(servers, host, r.mode != NetworkMode::Host), "--dns");
-    HUSK_TRY(writeFileAtomic(dir.fd.get(), "resolv.conf", resolv, 0644));
-    HUSK_TRY(writeFileAtomic(dir.fd.get(), "hosts", hostsFile(r.hostname, r.address), 0644));
-    return writeFileAtomic(dir.fd.get(), "hostname", r.hostname + "\n", 0644);
+    const bool ownNetns = r.mode != NetworkMode::Host;
+    std::string resolv = HUSK_TRY_CTX(resolvConf(servers, host, ownNetns), "--dns");
+    if (servers.empty() && ownNetns && resolv.find("nameserver") == std::string::npos) {
+        // systemd-resolved's stub (127.0.0.53) is on the host's lo, out of the pod's reach; its
+        // upstream servers are in a file of their own.
+        if (auto upstream = readFile("/run/systemd/resolve/resolv.conf"))
+            resolv = HUSK_TRY_CTX(resolvConf({}, *upstream, true), "--dns");
+        if (resolv.find("nameserver") == std::string::npos)
+            log::warn("pod " + r.name + ": no nameserver the pod can reach (give --dns)");
+    }
+    for (const auto &[name, text] : {std::pair<const char *, std::string>{"resolv.conf", resolv},
+                                     {"hosts", hostsFile(r.hostname, r.address)},
+                                     {"hostname", r.hostname + "\n"}})
+        HUSK_TRY_CTX(writeFileAtomic(dir.fd.get(), name, text, 0644),
+                     "write " + dir.path + "/" + name);
+    return {};
 }
 
 // Takes a pod off its network: the veth pair (its pod end dies with the namespace anyway)
@@ -395,24 +401,16 @@ void shedInheritedPages()
 void execPauseImage()
 {
 #ifdef HUSK_PAUSE_IMAGE
-    int fd = ::memfd_create("husk-pause", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd < 0)
+    UniqueFd fd(::memfd_create("husk-pause", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+    if (!fd ||
+        !writeAll(fd.get(), {reinterpret_cast<const char *>(kPauseImage), sizeof kPauseImage}) ||
+        ::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) <
+            0)
         return;
-    size_t done = 0;
-    while (done < sizeof kPauseImage) {
-        ssize_t n = ::write(fd, kPauseImage + done, sizeof kPauseImage - done);
-        if (n <= 0)
-            break;
-        done += static_cast<size_t>(n);
-    }
-    if (done == sizeof kPauseImage &&
-        ::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) == 0) {
-        char arg0[] = "husk-pause";
-        char *argv[] = {arg0, nullptr};
-        char *envp[] = {nullptr};
-        ::syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
-    }
-    ::close(fd);
+    char arg0[] = "husk-pause";
+    char *argv[] = {arg0, nullptr};
+    char *envp[] = {nullptr};
+    ::syscall(SYS_execveat, fd.get(), "", argv, envp, AT_EMPTY_PATH);
 #endif
 }
 
@@ -729,10 +727,18 @@ podFromAnnotations(const std::map<std::string, std::string> &annotations, const 
 
 void removeOwnedPod(const GlobalOptions &g, const std::string &id)
 {
+    // removePod deletes the pod's members, and the owner's own delete comes back here: with
+    // the owner's state already gone (a husk killed mid-delete) that would recurse for ever.
+    static std::string removing;
+    if (removing == id)
+        return;
     auto r = inspectPod(g, id);
     if (!r || r->owner != id)
         return;
-    if (auto rm = removePod(g, id, true); !rm)
+    removing = id;
+    auto rm = removePod(g, id, true);
+    removing.clear();
+    if (!rm)
         log::warn("container " + id + ": its pod: " + rm.error().what());
 }
 

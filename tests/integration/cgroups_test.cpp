@@ -25,21 +25,6 @@ BOOST_TEST_GLOBAL_FIXTURE(RunFixture);
 
 namespace {
 
-/// The v1 hierarchy directory holding a controller: its own mount (/sys/fs/cgroup/cpu) or a
-/// shared one (/sys/fs/cgroup/cpu,cpuacct); "" when there is none.
-fs::path v1Hierarchy(const std::string &controller)
-{
-    std::error_code ec;
-    for (const auto &e : fs::directory_iterator("/sys/fs/cgroup", ec)) {
-        std::string name = e.path().filename().string();
-        std::string padded = "," + name + ",";
-        if (padded.find("," + controller + ",") != std::string::npos &&
-            fs::exists(e.path() / "cgroup.procs"))
-            return e.path();
-    }
-    return {};
-}
-
 /// The container's directory in the v1 hierarchy of a controller, under husk's default
 /// cgroup path /husk/<id>.
 fs::path v1Dir(const std::string &controller, const std::string &id)

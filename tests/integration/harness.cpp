@@ -1,4 +1,5 @@
 #include "tests/integration/harness.h"
+#include "tests/integration/mountinfo.h"
 
 #include <fcntl.h>
 #include <ftw.h>
@@ -288,6 +289,15 @@ std::vector<json> parseJsonLines(std::string_view text)
             out.push_back(std::move(value));
     }
     return out;
+}
+
+fs::path v1Hierarchy(const std::string &controller)
+{
+    for (const MountInfo &m : readMountInfo())
+        if (m.fstype == "cgroup" &&
+            ("," + m.superOptions + ",").find("," + controller + ",") != std::string::npos)
+            return m.mountPoint;
+    return {};
 }
 
 std::string readTrimmed(const fs::path &file)

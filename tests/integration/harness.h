@@ -49,6 +49,10 @@ std::vector<nlohmann::json> parseJsonLines(std::string_view text);
 /// "" when it can't be read.
 std::string readTrimmed(const std::filesystem::path &file);
 
+/// The cgroup v1 hierarchy that holds controller (its own mount, /sys/fs/cgroup/cpu, or a
+/// shared one, /sys/fs/cgroup/cpu,cpuacct), from mountinfo; empty when there is none.
+std::filesystem::path v1Hierarchy(const std::string &controller);
+
 /// Whether we run in a private network namespace (unshare --net): only `lo` is there.
 bool inPrivateNetns();
 /// The "net:[inode]"-style link text of /proc/self/ns/<name>.

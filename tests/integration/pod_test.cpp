@@ -383,22 +383,50 @@ BOOST_FIXTURE_TEST_CASE(annotations_give_a_plain_container_its_own_network, Fixt
 
 BOOST_FIXTURE_TEST_CASE(a_failed_create_removes_the_containers_own_pod, Fixture)
 {
-    bundle.config()["annotations"] = {{"run.husk.network", "none"}};
-    bundle.config()["process"]["cwd"] = "relative/is/invalid";
+    // Bridge and a forward, so there is a veth, a lease and a chain to undo; the create fails
+    // after the pod is up (the rootfs is checked once the config joined it).
+    bundle.config()["annotations"] = {{"run.husk.network", "bridge"},
+                                      {"run.husk.ports", "18080:80"}};
+    bundle.config()["root"]["path"] = "no-such-rootfs";
     bundle.save();
     std::string id = newId();
     CommandResult r = create(id);
     BOOST_TEST(r.failed(), r.describe());
+    BOOST_TEST(r.err.find("no-such-rootfs") != std::string::npos, r.err);
     BOOST_TEST(runHusk({"pod", "inspect", id}).failed());
     BOOST_TEST(!fs::exists(rootDir() / "pods" / id));
+    CommandResult nft = runCommand({"nft", "list", "table", "ip", "husk"});
+    BOOST_TEST(nft.out.find("pod-" + id) == std::string::npos, nft.out);
+    CommandResult net = runHusk({"network", "inspect", "husk"});
+    BOOST_REQUIRE(net.ok());
+    for (const json &l : json::parse(net.out)["leases"])
+        BOOST_TEST(l["container"] != id, l.dump());
     // Asked together with run.husk.pod it is refused before anything is made.
     bundle.config()["annotations"] = {{"run.husk.network", "none"}, {"run.husk.pod", "other"}};
-    bundle.config()["process"]["cwd"] = "/";
+    bundle.config()["root"]["path"] = "rootfs";
     bundle.save();
     io.clear();
     r = create(newId());
     BOOST_TEST(r.failed());
     BOOST_TEST(r.err.find("run.husk.pod") != std::string::npos, r.err);
+}
+
+BOOST_FIXTURE_TEST_CASE(delete_force_cleans_an_own_pod_whose_container_state_is_gone, Fixture)
+{
+    // A husk killed in the middle of delete: the container's state is gone, its own pod (which
+    // still lists it as a member) is not. delete --force must take the pod, and not loop.
+    bundle.config()["annotations"] = {{"run.husk.network", "none"}};
+    bundle.save();
+    std::string id = newId();
+    BOOST_REQUIRE(create(id).ok());
+    BOOST_REQUIRE(fs::exists(rootDir() / "pods" / id));
+    CommandResult killInit = runHusk({"kill", id, "KILL"});
+    BOOST_REQUIRE(killInit.ok());
+    BOOST_REQUIRE(waitForStatus(id, "stopped"));
+    fs::remove_all(rootDir() / id);
+    CommandResult del = runHusk({"delete", "--force", id}, {.timeout = 30s});
+    BOOST_TEST(del.ok(), del.describe());
+    BOOST_TEST(!fs::exists(rootDir() / "pods" / id));
 }
 
 /// What a TCP connection from this (the test's) namespace to host:port reads until EOF, retrying

@@ -72,16 +72,6 @@ std::vector<fs::path> hierarchies()
     return out;
 }
 
-/// The v1 hierarchy holding a controller, or "".
-fs::path v1Hierarchy(const std::string &controller)
-{
-    for (const MountInfo &m : readMountInfo())
-        if (m.fstype == "cgroup" &&
-            ("," + m.superOptions + ",").find("," + controller + ",") != std::string::npos)
-            return m.mountPoint;
-    return {};
-}
-
 /// Every cgroup directory (to depth 4) in any hierarchy whose name contains needle.
 std::vector<fs::path> cgroupDirsNamed(const std::string &needle)
 {
@@ -401,6 +391,23 @@ BOOST_FIXTURE_TEST_CASE(unreachable_bus_fails_clearly_and_leaves_nothing, Fixtur
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(with_fake_systemd, *utf::precondition(haveRunSystemd))
+
+BOOST_FIXTURE_TEST_CASE(without_the_flag_systemd_is_never_asked, SystemdFixture)
+{
+    // systemd running and reachable, but no --systemd-cgroup: cgroupfs, as before, and not one
+    // call to the manager (nor a unit in the state) on create, start or delete.
+    bundle.config()["process"]["args"] = {"true"};
+    bundle.save();
+    const std::string id = newContainerId();
+    CommandResult c = create(id);
+    BOOST_REQUIRE_MESSAGE(c.ok(), c.describe());
+    std::string stateJson = readTrimmed(rootDir() / id / "state.json");
+    BOOST_TEST(stateJson.find("systemdUnit") == std::string::npos, stateJson);
+    BOOST_REQUIRE(start(id).ok());
+    BOOST_REQUIRE(waitForStatus(id, "stopped"));
+    BOOST_REQUIRE(runHusk({"delete", id}).ok());
+    BOOST_TEST(fake.calls().empty(), fake.calls().size() << " calls");
+}
 
 BOOST_FIXTURE_TEST_CASE(scope_lifecycle, SystemdFixture)
 {
