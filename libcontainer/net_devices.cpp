@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/file.h"
+#include "common/text.h"
 #include "common/unique_fd.h"
 #include "netlink/link.h"
 #include "netlink/socket.h"
@@ -20,11 +21,6 @@
 namespace husk {
 
 namespace {
-
-std::string inQuotes(std::string_view s)
-{
-    return "\"" + std::string(s) + "\"";
-}
 
 std::string deviceField(const std::string &hostName)
 {

@@ -17,17 +17,13 @@
 
 #include "common/file.h"
 #include "common/name_table.h"
+#include "common/text.h"
 
 namespace husk {
 
 namespace {
 
 // ---- shared helpers ---------------------------------------------------------------------------
-
-std::string inQuotes(std::string_view s)
-{
-    return "\"" + std::string(s) + "\"";
-}
 
 std::string_view trim(std::string_view s)
 {

@@ -7,14 +7,11 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/text.h"
+
 namespace husk::netlink {
 
 namespace {
-
-std::string quoted(std::string_view text)
-{
-    return "\"" + std::string(text) + "\"";
-}
 
 std::string familyName(int family)
 {
@@ -112,7 +109,8 @@ Result<IpAddress> parseIpAddress(std::string_view text)
     address.family = text.find(':') == std::string_view::npos ? AF_INET : AF_INET6;
     std::string terminated(text);
     if (::inet_pton(address.family, terminated.c_str(), address.bytes.data()) != 1)
-        return fail(quoted(text) + " is not an " + familyName(address.family) + " address", EINVAL);
+        return fail(inQuotes(text) + " is not an " + familyName(address.family) + " address",
+                    EINVAL);
     return address;
 }
 
@@ -120,22 +118,22 @@ Result<IpPrefix> parseIpPrefix(std::string_view text)
 {
     size_t slash = text.find('/');
     if (slash == std::string_view::npos)
-        return fail("IP prefix " + quoted(text) +
+        return fail("IP prefix " + inQuotes(text) +
                         ": no prefix length (write ADDRESS/LENGTH, as 10.77.0.5/16)",
                     EINVAL);
     IpPrefix prefix;
     prefix.address =
-        HUSK_TRY_CTX(parseIpAddress(text.substr(0, slash)), "IP prefix " + quoted(text));
+        HUSK_TRY_CTX(parseIpAddress(text.substr(0, slash)), "IP prefix " + inQuotes(text));
     std::string_view digits = text.substr(slash + 1);
     unsigned bits = addressBits(prefix.address.family);
     // from_chars takes no sign and no blanks; it must also use up every character.
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), prefix.length);
     if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
-        return fail("IP prefix " + quoted(text) + ": prefix length " + quoted(digits) +
+        return fail("IP prefix " + inQuotes(text) + ": prefix length " + inQuotes(digits) +
                         " is not a number",
                     EINVAL);
     if (prefix.length > bits)
-        return fail("IP prefix " + quoted(text) + ": prefix length " +
+        return fail("IP prefix " + inQuotes(text) + ": prefix length " +
                         std::to_string(prefix.length) + " is more than the " +
                         std::to_string(bits) + " bits of an " + familyName(prefix.address.family) +
                         " address",
@@ -153,7 +151,7 @@ IpPrefix anyPrefix(int family)
 Result<MacAddress> parseMac(std::string_view text)
 {
     auto bad = [&] {
-        return fail(quoted(text) +
+        return fail(inQuotes(text) +
                         " is not a MAC address (want six hex pairs, as 02:42:0a:4d:00:05)",
                     EINVAL);
     };

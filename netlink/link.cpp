@@ -13,14 +13,11 @@
 #include <string>
 #include <utility>
 
+#include "common/text.h"
+
 namespace husk::netlink {
 
 namespace {
-
-std::string inQuotes(std::string_view name)
-{
-    return "\"" + std::string(name) + "\"";
-}
 
 // The header every link request starts with: AF_UNSPEC, the index, nothing else set (strict
 // checking refuses stray type or flag bits on GETLINK).

@@ -294,9 +294,16 @@ NftRule &NftRule::masquerade()
 
 NftRule &NftRule::dnat(const IpAddress &address, uint16_t port)
 {
-    const std::string target = address.family == AF_INET6
-                                   ? "[" + address.toString() + "]:" + std::to_string(port)
-                                   : address.toString() + ":" + std::to_string(port);
+    std::string target;
+    if (address.family == AF_INET6) {
+        target += '[';
+        target += address.toString();
+        target += ']';
+    } else {
+        target = address.toString();
+    }
+    target += ':';
+    target += std::to_string(port);
     const std::string what = "dnat to " + target;
     if (!sameFamily(address.family, what) || !room(3, what))
         return *this;

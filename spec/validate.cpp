@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "common/text.h"
 #include "spec/json_reader.h"
 #include "spec/validate_detail.h"
 
@@ -228,7 +229,7 @@ std::optional<int> rlimitResource(std::string_view type)
 Result<void> validateOciVersion(std::string_view version)
 {
     const std::string path = "ociVersion";
-    std::string quoted = "\"" + std::string(version) + "\"";
+    std::string quoted = inQuotes(version);
     std::string_view core = version;
     if (size_t plus = core.find('+'); plus != std::string_view::npos) {
         if (!validIdentifiers(core.substr(plus + 1), false))

@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "common/text.h"
+
 namespace husk::network {
 
 namespace {
@@ -82,7 +84,7 @@ Result<Subnet> parseSubnet(std::string_view text)
 {
     size_t slash = text.find('/');
     if (slash == std::string_view::npos)
-        return fail("\"" + std::string(text) + "\" is not a subnet (ADDRESS/PREFIX)");
+        return fail(inQuotes(text) + " is not a subnet (ADDRESS/PREFIX)");
     IpAddress address = HUSK_TRY(parseIpAddress(text.substr(0, slash)));
     std::string_view prefixText = text.substr(slash + 1);
     int prefix = -1;
@@ -91,13 +93,13 @@ Result<Subnet> parseSubnet(std::string_view text)
     int bits = familyBits(address.family);
     if (ec != std::errc() || end != prefixText.data() + prefixText.size() || prefix < 0 ||
         prefix > bits)
-        return fail("\"" + std::string(text) + "\": the prefix length must be a number from 0 to " +
+        return fail(inQuotes(text) + ": the prefix length must be a number from 0 to " +
                     std::to_string(bits));
     Uint128 host = hostMask(address.family, prefix);
     if ((address.value & host) != 0) {
         Subnet meant{IpAddress{address.family, address.value & ~host}, prefix};
-        return fail("\"" + std::string(text) + "\" has host bits set (did you mean " +
-                    formatSubnet(meant) + "?)");
+        return fail(inQuotes(text) + " has host bits set (did you mean " + formatSubnet(meant) +
+                    "?)");
     }
     return Subnet{address, prefix};
 }

@@ -30,8 +30,10 @@ std::optional<IpAddress> leaseAddress(const Lease &l, IpFamily family)
 std::string describeLease(const Lease &l)
 {
     std::string text = l.container + " (" + l.interface + " " + formatIpAddress(l.ipv4);
-    if (l.ipv6)
-        text += " " + formatIpAddress(*l.ipv6);
+    if (l.ipv6) {
+        text += ' ';
+        text += formatIpAddress(*l.ipv6);
+    }
     return text + ")";
 }
 
@@ -308,11 +310,14 @@ Result<void> Ipam::removeState()
         return {};
     if (!locked->table.leases.empty()) {
         std::string holders;
-        for (const Lease &l : locked->table.leases)
-            holders += (holders.empty() ? "" : ", ") + describeLease(l);
+        for (const Lease &l : locked->table.leases) {
+            if (!holders.empty())
+                holders += ", ";
+            holders += describeLease(l);
+        }
         return fail("network " + network_ + " still has leases: " + holders, EBUSY);
     }
-    for (std::string name : {std::string(kLeasesFile), "." + std::string(kLeasesFile) + ".tmp"})
+    for (std::string name : {std::string(kLeasesFile), std::string(".") + kLeasesFile + ".tmp"})
         if (::unlinkat(locked->dir.get(), name.c_str(), 0) < 0 && errno != ENOENT)
             return failErrno("remove " + dir_ + "/" + name);
     // Removed while still locked: a waiter then finds the directory unlinked and starts anew.

@@ -121,8 +121,11 @@ CommandResult ctr(const std::vector<std::string> &args, std::chrono::millisecond
     if (!tty)
         return runCommand(argv, {.timeout = timeout});
     std::string line;
-    for (const std::string &a : argv)
-        line += (line.empty() ? "" : " ") + shellQuote(a);
+    for (const std::string &a : argv) {
+        if (!line.empty())
+            line += ' ';
+        line += shellQuote(a);
+    }
     return runCommand({"script", "--quiet", "--return", "--command", line, "/dev/null"},
                       {.timeout = timeout});
 }

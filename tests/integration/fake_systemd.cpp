@@ -176,7 +176,7 @@ std::string sliceDir(const std::string &slice)
     std::string stem = slice.substr(0, slice.size() - std::strlen(".slice"));
     std::string out;
     for (size_t dash = stem.find('-');; dash = stem.find('-', dash + 1)) {
-        out += "/" + stem.substr(0, dash) + ".slice";
+        out.append("/").append(stem, 0, dash).append(".slice");
         if (dash == std::string::npos)
             break;
     }

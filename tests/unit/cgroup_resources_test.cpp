@@ -757,7 +757,8 @@ BOOST_AUTO_TEST_CASE(host_independent_checks)
                    r.rdma[""] = spec::Rdma{1, 1};
                }) == "linux.resources.rdma[\"\"]: not an RDMA device name");
     for (const char *key : {"../memory.max", "memory", ".max", "memory.", "cpu.max/x"}) {
-        std::string text = check([key](spec::Resources &r) { r.unified[key] = "1"; });
+        std::string text =
+            check([key](spec::Resources &r) { r.unified.insert_or_assign(key, "1"); });
         BOOST_TEST(contains(text, "a key must be a cgroup v2 file name, CONTROLLER.PARAMETER"),
                    key << ": " << text);
     }

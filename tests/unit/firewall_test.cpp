@@ -146,11 +146,14 @@ std::vector<std::string> expressionsOf(const nlmsghdr *nlh)
     while (nftnl_expr *e = nftnl_expr_iter_next(it)) {
         std::string name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
         if (name == "payload")
-            name += "@" + std::to_string(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE)) + "," +
-                    std::to_string(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET)) + "," +
-                    std::to_string(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN));
+            for (auto [sep, attr] : {std::pair{'@', NFTNL_EXPR_PAYLOAD_BASE},
+                                     std::pair{',', NFTNL_EXPR_PAYLOAD_OFFSET},
+                                     std::pair{',', NFTNL_EXPR_PAYLOAD_LEN}}) {
+                name += sep;
+                name += std::to_string(nftnl_expr_get_u32(e, attr));
+            }
         if (name == "immediate" && nftnl_expr_is_set(e, NFTNL_EXPR_IMM_CHAIN))
-            name += ":jump " + std::string(nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN));
+            name.append(":jump ").append(nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN));
         out.push_back(name);
     }
     nftnl_expr_iter_destroy(it);

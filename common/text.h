@@ -1,0 +1,25 @@
+#pragma once
+
+// Small string helpers shared by every layer.
+
+#include <string>
+#include <string_view>
+
+namespace husk {
+
+/// s between double quotes, as error messages show a value the user gave.
+///
+/// Built by append rather than `"\"" + std::string(s) + "\""`: that form makes GCC 12 at -O2/-O3
+/// report a -Wrestrict false positive in the inlined operator+ (GCC bug 105651), which -Werror
+/// turns into a failed release build.
+inline std::string inQuotes(std::string_view s)
+{
+    std::string out;
+    out.reserve(s.size() + 2);
+    out += '"';
+    out += s;
+    out += '"';
+    return out;
+}
+
+} // namespace husk
