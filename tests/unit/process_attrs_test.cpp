@@ -142,14 +142,18 @@ BOOST_AUTO_TEST_CASE(affinity_applies_in_a_child)
     BOOST_CHECK_MESSAGE(err.empty(), err);
 }
 
-BOOST_AUTO_TEST_CASE(affinity_outside_the_machine_fails_with_context)
+boost::test_tools::assertion_result noCpu1023(boost::unit_test::test_unit_id)
 {
     cpu_set_t allowed;
-    BOOST_REQUIRE(::sched_getaffinity(0, sizeof(allowed), &allowed) == 0);
-    if (CPU_ISSET(1023, &allowed)) {
-        BOOST_TEST_MESSAGE("skipped: CPU 1023 exists here");
-        return;
-    }
+    CPU_ZERO(&allowed);
+    bool absent =
+        ::sched_getaffinity(0, sizeof(allowed), &allowed) == 0 && !CPU_ISSET(1023, &allowed);
+    return skipUnless(absent, "skipped: CPU 1023 exists here");
+}
+
+BOOST_AUTO_TEST_CASE(affinity_outside_the_machine_fails_with_context,
+                     *boost::unit_test::precondition(noCpu1023))
+{
     spec::Process p;
     p.execCpuAffinity = spec::ExecCpuAffinity{"", "1023"};
     ProcessAttrsPlan plan = require(planProcessAttrs(p, nullptr));
@@ -443,15 +447,27 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(lsm)
 
-BOOST_AUTO_TEST_CASE(apparmor_not_enabled_here)
+boost::test_tools::assertion_result apparmorOff(boost::unit_test::test_unit_id)
 {
-    BOOST_TEST(checkApparmor("").has_value()); // nothing asked, nothing checked
-    if (apparmorEnabled()) {
-        BOOST_TEST_MESSAGE("skipped the host check: AppArmor is enabled here");
-    } else {
-        BOOST_TEST(errorText(checkApparmor("docker-default")) ==
-                   "process.apparmorProfile: AppArmor is not enabled on this host");
-    }
+    return skipUnless(!apparmorEnabled(), "skipped the host check: AppArmor is enabled here");
+}
+
+boost::test_tools::assertion_result selinuxOff(boost::unit_test::test_unit_id)
+{
+    return skipUnless(!selinuxEnabled(), "skipped the host check: SELinux is enabled here");
+}
+
+BOOST_AUTO_TEST_CASE(nothing_asked_nothing_checked)
+{
+    BOOST_TEST(checkApparmor("").has_value());
+    BOOST_TEST(checkSelinuxLabel("").has_value());
+    BOOST_TEST(checkMountLabel("").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(apparmor_not_enabled_here, *boost::unit_test::precondition(apparmorOff))
+{
+    BOOST_TEST(errorText(checkApparmor("docker-default")) ==
+               "process.apparmorProfile: AppArmor is not enabled on this host");
 }
 
 BOOST_AUTO_TEST_CASE(apparmor_detection_reads_the_parameter)
@@ -468,14 +484,8 @@ BOOST_AUTO_TEST_CASE(apparmor_detection_reads_the_parameter)
     BOOST_TEST(checkApparmor("p", param).has_value());
 }
 
-BOOST_AUTO_TEST_CASE(selinux_not_enabled_here)
+BOOST_AUTO_TEST_CASE(selinux_not_enabled_here, *boost::unit_test::precondition(selinuxOff))
 {
-    BOOST_TEST(checkSelinuxLabel("").has_value());
-    BOOST_TEST(checkMountLabel("").has_value());
-    if (selinuxEnabled()) {
-        BOOST_TEST_MESSAGE("skipped the host check: SELinux is enabled here");
-        return;
-    }
     BOOST_TEST(errorText(checkSelinuxLabel("system_u:system_r:container_t:s0")) ==
                "process.selinuxLabel: SELinux is not enabled on this host");
     BOOST_TEST(errorText(checkMountLabel("system_u:object_r:container_file_t:s0")) ==
@@ -535,13 +545,14 @@ spec::IntelRdt rdt(std::string clos, std::string l3 = "", std::string mb = "",
     return r;
 }
 
-BOOST_AUTO_TEST_CASE(not_mounted_here)
+boost::test_tools::assertion_result resctrlAbsent(boost::unit_test::test_unit_id)
 {
     struct stat st;
-    if (::stat("/sys/fs/resctrl/info", &st) == 0) {
-        BOOST_TEST_MESSAGE("skipped: resctrl is mounted here");
-        return;
-    }
+    return skipUnless(::stat("/sys/fs/resctrl/info", &st) != 0, "skipped: resctrl is mounted here");
+}
+
+BOOST_AUTO_TEST_CASE(not_mounted_here, *boost::unit_test::precondition(resctrlAbsent))
+{
     BOOST_TEST(errorText(checkIntelRdt(rdt("g"))) ==
                "linux.intelRdt: not supported on this host (resctrl is not mounted at "
                "/sys/fs/resctrl)");
