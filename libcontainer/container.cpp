@@ -274,6 +274,7 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     if (g.systemdCgroup) {
         HUSK_TRY(cgroups::systemd::parseCgroupsPath(config.linux ? config.linux->cgroupsPath : "",
                                                     o.id));
+        HUSK_TRY(cgroups::systemd::busAvailable());
         if (!cgroups::systemd::running())
             return fail("--systemd-cgroup: systemd is not running on this host (omit the flag to "
                         "use cgroupfs)");

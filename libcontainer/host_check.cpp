@@ -14,6 +14,7 @@
 
 #include "common/file.h"
 #include "common/unique_fd.h"
+#include "libcontainer/cgroups/systemd_dbus.h"
 #include "libcontainer/landlock.h"
 #include "libcontainer/namespaces.h"
 #include "libcontainer/process_attrs.h"
@@ -86,6 +87,13 @@ HostCheck check(std::string name, bool ok, std::string detail, std::string conse
     return HostCheck{std::move(name), ok, std::move(detail), ok ? "" : std::move(consequence)};
 }
 
+// A check for something the config of a plain `husk spec` cannot do without.
+HostCheck required(HostCheck c)
+{
+    c.required = true;
+    return c;
+}
+
 std::string errnoName(int e)
 {
     const char *name = ::strerrorname_np(e);
@@ -130,8 +138,9 @@ HostSection cgroupSection(const HostFacts &f)
 {
     HostSection s{"cgroups", "Cgroups", {}};
     if (!f.cgroupLayout) {
-        s.checks.push_back(check("layout", false, f.cgroupLayout.error().what(),
-                                 "husk cannot place containers in cgroups: create fails"));
+        s.checks.push_back(
+            required(check("layout", false, f.cgroupLayout.error().what(),
+                           "husk cannot place containers in cgroups: create fails")));
         return s;
     }
     const cgroups::Layout &layout = *f.cgroupLayout;
@@ -139,7 +148,7 @@ HostSection cgroupSection(const HostFacts &f)
     std::string detail = cgroups::modeName(layout.mode);
     if (unified)
         detail += ", cgroup2 at " + unified->mountPoint;
-    s.checks.push_back(check("layout", true, detail, ""));
+    s.checks.push_back(required(check("layout", true, detail, "")));
     auto offered = [&](std::string_view c) {
         for (const std::string &have : f.cgroup2Controllers)
             if (have == c)
@@ -154,8 +163,11 @@ HostSection cgroupSection(const HostFacts &f)
             where = "cgroup2";
         else if (unified && !c.v2Core.empty())
             where = "cgroup2, " + std::string(c.v2Core);
-        s.checks.push_back(
-            check(std::string(c.v1), !where.empty(), where, std::string(c.consequence)));
+        HostCheck line =
+            check(std::string(c.v1), !where.empty(), where, std::string(c.consequence));
+        // The default config denies every device but the standard ones.
+        line.required = c.v1 == "devices";
+        s.checks.push_back(std::move(line));
     }
     return s;
 }
@@ -244,10 +256,26 @@ HostSection processSection(const HostFacts &f)
 {
     return {"process",
             "Processes",
-            {check("clone3", f.clone3.present, syscallDetail(f.clone3),
-                   "create fails: husk starts every container with clone3"),
-             check("pidfd_open", f.pidfdOpen.present, syscallDetail(f.pidfdOpen),
-                   "create and run fail: husk waits on and signals the init through a pidfd")}};
+            {required(check("clone3", f.clone3.present, syscallDetail(f.clone3),
+                            "create fails: husk starts every container with clone3")),
+             required(check("pidfd_open", f.pidfdOpen.present, syscallDetail(f.pidfdOpen),
+                            "create and run fail: husk waits on and signals the init through a "
+                            "pidfd"))}};
+}
+
+HostSection systemdSection(const HostFacts &f)
+{
+    std::string detail;
+    if (!f.systemdRunning)
+        detail = "systemd is not the init here (no /run/systemd/system)";
+    else if (!f.systemdBus)
+        detail = f.systemdBus.error().what();
+    else
+        detail = "running; libsystemd can be loaded";
+    return {"systemd",
+            "systemd",
+            {check("--systemd-cgroup", f.systemdRunning && f.systemdBus.has_value(), detail,
+                   "--systemd-cgroup fails create; without the flag husk manages cgroups itself")}};
 }
 
 } // namespace
@@ -295,6 +323,8 @@ HostFacts probeHost()
     UniqueFd own(pidfd >= 0 ? static_cast<int>(pidfd) : -1);
     f.pidfdOpen = judgeSyscall(pidfd, 0); // of ourselves it simply succeeds
     f.clone3 = judgeSyscall(::syscall(SYS_clone3, nullptr, 0), EINVAL);
+    f.systemdRunning = cgroups::systemd::running();
+    f.systemdBus = cgroups::systemd::busAvailable();
     return f;
 }
 
@@ -302,15 +332,21 @@ HostReport assessHost(const HostFacts &f)
 {
     HostReport report;
     const bool uname = !f.kernelRelease.empty();
-    report.push_back({"kernel",
-                      "Kernel",
-                      {check("Linux", uname, uname ? f.kernelRelease + " (" + f.machine + ")" : "",
-                             "uname(2) failed")}});
+    report.push_back(
+        {"kernel",
+         "Kernel",
+         {required(check("Linux", uname, uname ? f.kernelRelease + " (" + f.machine + ")" : "",
+                         "uname(2) failed"))}});
     HostSection ns{"namespaces", "Namespaces", {}};
     for (const auto &[type, ok] : f.namespaces) {
         std::string name = spec::namespaceTypeName(type);
-        ns.checks.push_back(
-            check(name, ok, "", "linux.namespaces type \"" + name + "\" will fail create"));
+        HostCheck line =
+            check(name, ok, "", "linux.namespaces type \"" + name + "\" will fail create");
+        // The namespaces a plain `husk spec` config asks for.
+        using enum spec::NamespaceType;
+        line.required =
+            type == Pid || type == Network || type == Ipc || type == Uts || type == Mount;
+        ns.checks.push_back(std::move(line));
     }
     report.push_back(std::move(ns));
     report.push_back(cgroupSection(f));
@@ -320,7 +356,17 @@ HostReport assessHost(const HostFacts &f)
     report.push_back(mountSection(f));
     report.push_back(networkSection(f));
     report.push_back(processSection(f));
+    report.push_back(systemdSection(f));
     return report;
+}
+
+int missingRequired(const HostReport &report)
+{
+    int n = 0;
+    for (const HostSection &s : report)
+        for (const HostCheck &c : s.checks)
+            n += c.required && !c.ok;
+    return n;
 }
 
 std::string formatHostReport(const HostReport &report)
@@ -340,11 +386,16 @@ std::string formatHostReport(const HostReport &report)
                 if (!c.detail.empty())
                     out += " (" + c.detail + ")";
                 out += ": " + c.consequence;
+                if (c.required)
+                    out += " [required]";
             }
             out += "\n";
         }
     }
-    out += "\n" + std::to_string(ok) + " available, " + std::to_string(missing) + " missing\n";
+    out += "\n" + std::to_string(ok) + " available, " + std::to_string(missing) + " missing";
+    if (int r = missingRequired(report); r > 0)
+        out += ", " + std::to_string(r) + " of them required by a default bundle";
+    out += "\n";
     return out;
 }
 
@@ -357,6 +408,8 @@ nlohmann::ordered_json hostReportJson(const HostReport &report)
         for (const HostCheck &c : s.checks) {
             (c.ok ? ok : missing)++;
             nlohmann::ordered_json item{{"available", c.ok}};
+            if (c.required)
+                item["required"] = true;
             if (!c.detail.empty())
                 item["detail"] = c.detail;
             if (!c.ok)
@@ -365,7 +418,8 @@ nlohmann::ordered_json hostReportJson(const HostReport &report)
         }
         out[s.key] = std::move(section);
     }
-    out["summary"] = {{"available", ok}, {"missing", missing}};
+    out["summary"] = {
+        {"available", ok}, {"missing", missing}, {"requiredMissing", missingRequired(report)}};
     return out;
 }
 

@@ -52,6 +52,8 @@ struct HostFacts {
     bool nftablesModule = false; // /sys/module/nf_tables (absent when built in)
     SyscallProbe pidfdOpen;
     SyscallProbe clone3;
+    bool systemdRunning = false;                  // /run/systemd/system: systemd is the init
+    Result<void> systemdBus = fail("not probed"); // libsystemd loadable (--systemd-cgroup)
 };
 
 /// One line of the report.
@@ -60,6 +62,7 @@ struct HostCheck {
     bool ok = false;         // ✓ or ✗
     std::string detail;      // what was found ("ABI 6", "v1"); may be empty
     std::string consequence; // what a container loses when !ok; empty when ok
+    bool required = false;   // a bundle made by a plain `husk spec` needs it
 };
 
 /// A group of lines ("Namespaces").
@@ -79,12 +82,17 @@ HostFacts probeHost();
 /// Judges facts into a report with a consequence for each missing feature. Pure.
 HostReport assessHost(const HostFacts &facts);
 
+/// How many required features the report finds missing: `husk check` then exits 1. Pure.
+int missingRequired(const HostReport &report);
+
 /// The report as text: a heading per section, then "  ✓ name: detail" or
-/// "  ✗ name (detail): consequence" lines, and a count at the end. Pure.
+/// "  ✗ name (detail): consequence" lines ("[required]" after a missing required one), and a
+/// count at the end. Pure.
 std::string formatHostReport(const HostReport &report);
 
 /// The report as JSON: {"<section>": {"<name>": {"available", "detail"?, "consequence"?}}}
-/// plus "summary": {"available", "missing"}. Pure.
+/// ("required": true on what a default bundle needs) plus "summary": {"available", "missing",
+/// "requiredMissing"}. Pure.
 nlohmann::ordered_json hostReportJson(const HostReport &report);
 
 } // namespace husk

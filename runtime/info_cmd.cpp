@@ -28,13 +28,14 @@ void addInfoCommands(CLI::App &app, Context &ctx)
         ->capture_default_str();
     c->callback([&ctx] {
         ctx.action = [] {
-            // Missing features are the report, not a failure: the exit status stays 0.
+            // Optional features missing are the report, not a failure; a feature the config of
+            // a plain `husk spec` needs makes the exit status 1, so scripts can gate on it.
             HostReport report = assessHost(probeHost());
             if (format == "json")
                 std::cout << hostReportJson(report).dump(4) << std::endl;
             else
                 std::cout << formatHostReport(report);
-            return kOk;
+            return missingRequired(report) > 0 ? kFailure : kOk;
         };
     });
 }

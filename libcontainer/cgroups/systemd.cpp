@@ -1,11 +1,14 @@
 #include "libcontainer/cgroups/systemd.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <iterator>
 
 #include "libcontainer/cgroups/resources.h"
+#include "libcontainer/cgroups/systemd_dbus.h"
 
 namespace husk::cgroups::systemd {
 
@@ -307,6 +310,23 @@ Result<std::vector<Property>> resourceProperties(const spec::Resources &r, bool 
         out.push_back({"DeviceAllow", allow});
     }
     return out;
+}
+
+bool running()
+{
+    struct stat st;
+    return ::stat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+Error jobError(const std::string &action, const std::string &unit, const std::string &result)
+{
+    std::string text =
+        "systemd: " + action + " " + unit + ": the job ended with result \"" + result + "\"";
+    if (result == "failed" || result == "dependency")
+        text += " (`journalctl -u " + unit + "` may say why)";
+    else if (result == "timeout")
+        text += " (systemd's own job timeout)";
+    return Error(text);
 }
 
 } // namespace husk::cgroups::systemd

@@ -1,7 +1,6 @@
 #include "libcontainer/cgroups/systemd_dbus.h"
 
 #include <dlfcn.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <cstdlib>
@@ -154,10 +153,10 @@ uint64_t monotonicUsec()
 
 } // namespace
 
-bool running()
+Result<void> busAvailable()
 {
-    struct stat st;
-    return ::stat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
+    HUSK_TRY(loadSdBus());
+    return {};
 }
 
 Result<void> appendProperties(sd_bus_message *m, const std::vector<Property> &props)
@@ -185,17 +184,6 @@ Result<void> appendProperties(sd_bus_message *m, const std::vector<Property> &pr
     if (r < 0)
         return fail("D-Bus: unit properties", -r);
     return {};
-}
-
-Error jobError(const std::string &action, const std::string &unit, const std::string &result)
-{
-    std::string text =
-        "systemd: " + action + " " + unit + ": the job ended with result \"" + result + "\"";
-    if (result == "failed" || result == "dependency")
-        text += " (`journalctl -u " + unit + "` may say why)";
-    else if (result == "timeout")
-        text += " (systemd's own job timeout)";
-    return Error(text);
 }
 
 void Manager::BusUnref::operator()(sd_bus *bus) const

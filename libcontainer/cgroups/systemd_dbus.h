@@ -26,6 +26,10 @@ namespace husk::cgroups::systemd {
 /// directory.
 bool running();
 
+/// Whether this husk can talk to systemd at all: libsystemd is loadable (and husk was built
+/// with its headers); the error says what is missing.
+[[nodiscard]] Result<void> busAvailable();
+
 /// Appends props to m as the a(sv) StartTransientUnit and SetUnitProperties take.
 [[nodiscard]] Result<void> appendProperties(sd_bus_message *m, const std::vector<Property> &props);
 

@@ -120,10 +120,12 @@ Mounts
 Networking
   ✗ nftables (NFT_MSG_GETGEN: Operation not supported): pods on a bridge fail: their masquerade and port forwards are nf_tables rules
 Processes
-  ✗ clone3 (ENOSYS: not in this kernel, or hidden by a seccomp filter): create fails: husk starts every container with clone3
+  ✗ clone3 (ENOSYS: not in this kernel, or hidden by a seccomp filter): create fails: husk starts every container with clone3 [required]
   ✓ pidfd_open
+systemd
+  ✗ --systemd-cgroup (systemd is not the init here (no /run/systemd/system)): --systemd-cgroup fails create; without the flag husk manages cgroups itself
 
-34 available, 12 missing
+34 available, 13 missing, 1 of them required by a default bundle
 )";
     BOOST_TEST(formatHostReport(assessHost(sampleFacts())) == want);
 }
@@ -134,11 +136,13 @@ BOOST_AUTO_TEST_CASE(json_mirrors_the_text)
     std::vector<std::string> keys;
     for (const auto &[key, value] : j.items())
         keys.push_back(key);
-    BOOST_TEST(
-        keys == (std::vector<std::string>{"kernel", "namespaces", "cgroups", "seccomp", "security",
-                                          "userns", "mounts", "network", "process", "summary"}),
-        boost::test_tools::per_element());
-    BOOST_TEST(j["namespaces"]["pid"] == nlohmann::ordered_json({{"available", true}}));
+    BOOST_TEST(keys == (std::vector<std::string>{"kernel", "namespaces", "cgroups", "seccomp",
+                                                 "security", "userns", "mounts", "network",
+                                                 "process", "systemd", "summary"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(j["namespaces"]["pid"] ==
+               nlohmann::ordered_json({{"available", true}, {"required", true}}));
+    BOOST_TEST(j["namespaces"]["user"] == nlohmann::ordered_json({{"available", true}}));
     BOOST_TEST(j["namespaces"]["time"]["available"] == false);
     BOOST_TEST(j["namespaces"]["time"]["consequence"] ==
                "linux.namespaces type \"time\" will fail create");
@@ -147,7 +151,8 @@ BOOST_AUTO_TEST_CASE(json_mirrors_the_text)
     BOOST_TEST(j["process"]["clone3"]["detail"] ==
                "ENOSYS: not in this kernel, or hidden by a seccomp filter");
     BOOST_TEST(j["summary"]["available"] == 34);
-    BOOST_TEST(j["summary"]["missing"] == 12);
+    BOOST_TEST(j["summary"]["missing"] == 13);
+    BOOST_TEST(j["summary"]["requiredMissing"] == 1);
 }
 
 BOOST_AUTO_TEST_CASE(cgroup2_only_host)
@@ -200,6 +205,46 @@ BOOST_AUTO_TEST_CASE(failed_probes_say_why)
     HostReport withoutCap = assessHost(f);
     BOOST_TEST(findCheck(withoutCap, "network", "nftables")->detail ==
                "unknown: asking the kernel needs CAP_NET_ADMIN");
+}
+
+BOOST_AUTO_TEST_CASE(required_features_are_what_a_default_bundle_needs)
+{
+    HostFacts f = sampleFacts();
+    f.clone3 = {true, 0};
+    BOOST_TEST(missingRequired(assessHost(f)) == 0); // time, AppArmor, nftables: optional
+    BOOST_TEST(formatHostReport(assessHost(f)).ends_with("35 available, 12 missing\n"));
+    // A namespace the default config asks for, the devices controller, a pidfd.
+    for (auto &[type, ok] : f.namespaces)
+        ok = type != spec::NamespaceType::Uts;
+    f.cgroupLayout = cgroups::parseLayout(
+        "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n");
+    f.pidfdOpen = {false, ENOSYS};
+    HostReport r = assessHost(f);
+    BOOST_TEST(missingRequired(r) == 3);
+    BOOST_TEST(findCheck(r, "namespaces", "uts")->required);
+    BOOST_TEST(!findCheck(r, "namespaces", "user")->required);
+    BOOST_TEST(findCheck(r, "cgroups", "devices")->required);
+    BOOST_TEST(!findCheck(r, "cgroups", "memory")->required);
+    BOOST_TEST(hostReportJson(r)["summary"]["requiredMissing"] == 3);
+    BOOST_TEST(formatHostReport(r).find("3 of them required by a default bundle") !=
+               std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(systemd_line)
+{
+    HostFacts f = sampleFacts();
+    f.systemdRunning = true;
+    f.systemdBus = fail("--systemd-cgroup needs libsystemd: libsystemd.so.0: cannot open");
+    HostReport withoutLib = assessHost(f);
+    const HostCheck *c = findCheck(withoutLib, "systemd", "--systemd-cgroup");
+    BOOST_TEST(!c->ok);
+    BOOST_TEST(!c->required);
+    BOOST_TEST(c->detail == "--systemd-cgroup needs libsystemd: libsystemd.so.0: cannot open");
+    f.systemdBus = {};
+    HostReport usable = assessHost(f);
+    c = findCheck(usable, "systemd", "--systemd-cgroup");
+    BOOST_TEST(c->ok);
+    BOOST_TEST(c->detail == "running; libsystemd can be loaded");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
