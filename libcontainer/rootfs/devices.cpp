@@ -91,8 +91,10 @@ Result<void> setupDevices(int rootfd, const RootfsPlan &plan)
             if (::symlinkat(l.target, dev.get(), l.name) < 0 && errno != EEXIST)
                 return failErrno(std::string("symlink /dev/") + l.name);
         }
-        if (::faccessat(AT_FDCWD, "/proc/kcore", F_OK, 0) == 0)
-            (void)::symlinkat("/proc/kcore", dev.get(), "core");
+        // /dev/core only where the host has /proc/kcore, as runc does.
+        if (::faccessat(AT_FDCWD, "/proc/kcore", F_OK, 0) == 0 &&
+            ::symlinkat("/proc/kcore", dev.get(), "core") < 0 && errno != EEXIST)
+            return failErrno("symlink /dev/core");
     }
     for (size_t i = 0; i < plan.devices.size(); ++i) {
         const spec::Device &d = plan.devices[i];

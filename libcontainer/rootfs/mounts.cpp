@@ -146,7 +146,12 @@ Result<void> copyTree(int srcDir, int dstDir)
             if (::mknodat(dstDir, name.c_str(), st.st_mode, st.st_rdev) < 0)
                 return failErrno("mknod " + name);
         }
-        ::fchownat(dstDir, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+        // The owner is kept where it can be: in a user namespace the source's owner may be
+        // unmapped (EINVAL) or not ours to give (EPERM), and the copy is still what the mount
+        // needs. Any other error is real.
+        if (::fchownat(dstDir, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+            errno != EINVAL && errno != EPERM)
+            return failErrno("chown " + name);
     }
     return {};
 }
