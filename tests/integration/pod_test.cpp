@@ -11,6 +11,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -423,10 +425,22 @@ BOOST_FIXTURE_TEST_CASE(delete_force_cleans_an_own_pod_whose_container_state_is_
     CommandResult killInit = runHusk({"kill", id, "KILL"});
     BOOST_REQUIRE(killInit.ok());
     BOOST_REQUIRE(waitForStatus(id, "stopped"));
+    // The container's cgroups are recorded only in the state this test throws away, so no
+    // delete can find them: the test removes them itself (empty, their init is dead).
+    std::vector<std::string> cgroupDirs;
+    std::ifstream stateFile(rootDir() / id / "state.json");
+    const nlohmann::json state = nlohmann::json::parse(stateFile, nullptr, false);
+    if (state.is_object() && state.contains("cgroup"))
+        for (const auto &[key, dir] : state["cgroup"]["paths"].items())
+            cgroupDirs.push_back(dir.get<std::string>());
+    BOOST_TEST(!cgroupDirs.empty(), "no cgroup paths in the state: " << state.dump());
     fs::remove_all(rootDir() / id);
     CommandResult del = runHusk({"delete", "--force", id}, {.timeout = 30s});
     BOOST_TEST(del.ok(), del.describe());
     BOOST_TEST(!fs::exists(rootDir() / "pods" / id));
+    for (const std::string &dir : cgroupDirs)
+        BOOST_CHECK_MESSAGE(::rmdir(dir.c_str()) == 0 || errno == ENOENT,
+                            "rmdir " << dir << ": " << std::strerror(errno));
 }
 
 /// What a TCP connection from this (the test's) namespace to host:port reads until EOF, retrying
