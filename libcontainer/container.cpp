@@ -209,9 +209,9 @@ public:
         if (netDevices_)
             if (auto r = detachNetDevices(*netDevices_, netnsHold_); !r)
                 log::warn("cleanup: " + r.error().what());
-        if (pidfd_ >= 0) {
-            (void)pidfdSignal(pidfd_, SIGKILL);
-            pidfdWaitExit(pidfd_, 5000);
+        if (pidfd_) {
+            (void)pidfdSignal(pidfd_.get(), SIGKILL);
+            pidfdWaitExit(pidfd_.get(), 5000);
             if (reap_ > 0)
                 ::waitpid(reap_, nullptr, WNOHANG);
         }
@@ -229,9 +229,11 @@ public:
     }
     void dirMade() { dirMade_ = true; }
     void cgroups(cgroups::CgroupManager *m) { cgroups_ = m; }
-    void init(int pidfd, pid_t reap)
+    /// Takes the init's pidfd: the undo owns it, so it is open for as long as the undo may
+    /// kill through it, whatever the order the caller's locals are destroyed in.
+    void init(UniqueFd pidfd, pid_t reap)
     {
-        pidfd_ = pidfd;
+        pidfd_ = std::move(pidfd);
         reap_ = reap;
         spawned_ = true;
     }
@@ -257,7 +259,7 @@ private:
     std::string id_;
     bool dirMade_ = false;
     cgroups::CgroupManager *cgroups_ = nullptr;
-    int pidfd_ = -1;
+    UniqueFd pidfd_;
     pid_t reap_ = 0;
     bool done_ = false;
 };
@@ -431,7 +433,7 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o)
     process::SpawnedInit init =
         HUSK_TRY(process::spawnInit(plan, namespaces, lx ? lx->timeOffsets : kNoOffsets, parentEnd,
                                     std::move(childEnd), beforeGo, cgroupDir.get()));
-    undo.init(init.pidfd.get(), namespaces.needsIntermediate() ? 0 : init.pid);
+    undo.init(std::move(init.pidfd), namespaces.needsIntermediate() ? 0 : init.pid);
 
     for (;;) {
         process::SyncPacket msg = HUSK_TRY(parentEnd.recv());
