@@ -13,19 +13,7 @@ ROOT=/run/husk
 ID=husk-demo-$$
 
 echo "==> making a busybox bundle in $DEMO"
-rm -rf "$DEMO"
-mkdir -p "$DEMO/rootfs/bin" "$DEMO/rootfs/etc"
-cp /bin/busybox "$DEMO/rootfs/bin/busybox"
-for applet in $("$DEMO/rootfs/bin/busybox" --list); do
-    [ "$applet" = busybox ] || ln -s busybox "$DEMO/rootfs/bin/$applet"
-done
-echo 'root:x:0:0:root:/root:/bin/sh' > "$DEMO/rootfs/etc/passwd"
-echo 'root:x:0:' > "$DEMO/rootfs/etc/group"
-"$HUSK" spec --bundle "$DEMO"
-# The default config runs an interactive shell on a terminal; the demo runs a command instead.
-sed -i -e 's/"terminal": true/"terminal": false/' \
-    -e 's|^\(\t*\)"sh"$|\1"sh", "-c", "echo Hello from a husk container; echo hostname: $(hostname); echo user: $(id); echo pid: $$; ls /"|' \
-    "$DEMO/config.json"
+make_demo_bundle "$DEMO" "$HUSK"
 
 cleanup() { "$HUSK" --root "$ROOT" delete --force "$ID" 2>/dev/null || true; }
 trap cleanup EXIT

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # README quick start, command 2: install what is missing, build from scratch if needed, and run
-# every test: format check, unit tests (also under ASan+UBSan), integration tests with real
-# containers, and end-to-end tests with podman and containerd. Ends with "N passed, N failed,
-# N skipped".
+# every test: a check that each host program the tests run comes from a listed package, format
+# check, unit tests (also under ASan+UBSan), integration tests with real containers, end-to-end
+# tests with podman and containerd, man pages and completions against --help, the Debian
+# package, and a check that nothing with a test's name is left behind. Ends with
+# "N passed, N failed, N skipped".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 need_root
-install_missing $BUILD_PACKAGES $TEST_PACKAGES
+install_missing $BUILD_PACKAGES $TEST_PACKAGES $PACKAGE_PACKAGES
 build_husk || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 ASAN_DIR=${ASAN_DIR:-$HUSK_SRC/build-asan}
@@ -15,10 +17,29 @@ failures=()
 logdir=$(mktemp -d /tmp/husk-testlogs-XXXXXX)
 trap 'rm -rf "$logdir"' EXIT
 
-# What test runs leave if they fail to clean up. Entries already here belong to an earlier run
-# that was killed (their names carry its pid); only what this run adds counts against it.
-residue_glob='/run/husk-test-* /tmp/husk-bundle-* /tmp/husk-rootfs-* /tmp/husk-systemd-* /tmp/husk-podman-* /tmp/husk-containerd-*'
-residue_before=$(ls -d $residue_glob 2>/dev/null)
+# Every program the tests run must come from a package this project installs: a fresh machine
+# has nothing else.
+echo "==> host programs the tests run come from listed packages"
+if check_commands "$TEST_COMMANDS" "$BUILD_PACKAGES $TEST_PACKAGES"; then
+    passed=$((passed + 1)); echo "    all $(echo $TEST_COMMANDS | wc -w) found in scripts/lib.sh's packages"
+else
+    failed=$((failed + 1)); failures+=(host-programs)
+fi
+
+# What test runs leave if they fail to clean up, by the names tests give things: state roots
+# and temp dirs, cgroup directories, named network namespaces, links and nf_tables tables in
+# the host's network namespace (tests make theirs in private ones), and mounts. Entries already
+# here belong to an earlier run that was killed (their names carry its pid); only what this run
+# adds counts against it.
+residue() {
+    ls -d /run/husk-test-* /tmp/husk-bundle-* /tmp/husk-rootfs-* /tmp/husk-systemd-* \
+        /tmp/husk-podman-* /tmp/husk-containerd-* /tmp/husk-e2e-* /tmp/husk-deb-* /run/netns/husktest* 2>/dev/null
+    find /sys/fs/cgroup -maxdepth 4 -type d \( -name 'husktest*' -o -name 'husk-test*' \) 2>/dev/null
+    ip -o link show 2>/dev/null | awk -F': ' '{print "link " $2}' | grep -E '^link (hk|husk|veth)'
+    nft list tables 2>/dev/null | grep -E 'husk' | sed 's/^/nft /'
+    grep -E 'husktest|husk-test|husk-bundle|husk-rootfs' /proc/self/mountinfo | awk '{print "mount " $5}'
+}
+residue_before=$(residue)
 [ -z "$residue_before" ] || { echo "==> left by an earlier, killed run (not counted):"; echo "$residue_before" | sed 's/^/    /'; }
 
 # Adds a Boost.Test binary's "N test cases out of M passed/failed/skipped" to the totals.
@@ -54,7 +75,9 @@ run_boost() { # name, then the command
 }
 
 echo "==> format (clang-format)"
-if command -v clang-format >/dev/null; then
+if ! command -v clang-format >/dev/null; then
+    skipped=$((skipped + 1)); echo "    skipped: clang-format is not installed"
+else
     bad=$(cd "$HUSK_SRC" && git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run 2>&1 | grep -c 'warning:' || true)
     if [ "$bad" = 0 ]; then passed=$((passed + 1)); echo "    clean"; else
         failed=$((failed + 1)); failures+=(format)
@@ -93,11 +116,41 @@ for t in "$BUILD_DIR"/tests/e2e/*_test; do
     [ -x "$t" ] && run_boost "e2e/$(basename "$t")" unshare --net -- "$t"
 done
 
+# Adds a script's closing "NAME: N passed, N failed" to the totals; exit 77 means skipped (its
+# last line says why), and a non-zero exit without a failure counted is one failure.
+run_script() { # name, then the command
+    local name=$1 log=$logdir/$1.log rc p f
+    shift
+    "$@" >"$log" 2>&1
+    rc=$?
+    if [ "$rc" = 77 ]; then
+        skipped=$((skipped + 1)); echo "    $(tail -n 1 "$log")"; return
+    fi
+    p=$(tail -n 1 "$log" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
+    f=$(tail -n 1 "$log" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
+    p=${p:-0} f=${f:-0}
+    [ "$rc" = 0 ] || [ "$f" != 0 ] || f=1
+    passed=$((passed + p)) failed=$((failed + f))
+    printf '    %-28s %4d passed %4d failed\n' "$name" "$p" "$f"
+    if [ "$f" != 0 ]; then
+        failures+=("$name"); grep -A 12 -E '^ *FAIL' "$log" | head -n 30 | sed 's/^/      /'
+    fi
+}
+
+echo "==> man pages and shell completions cover every command and flag of --help"
+run_script cli-docs "$HUSK_SRC/tests/docs/check_cli_docs.sh" "$HUSK_RUNTIME" "$HUSK_SRC"
+
+echo "==> the Debian package (build, lintian, install, run, purge)"
+run_script package "$HUSK_SRC/scripts/package.sh"
+
 # Whatever a test left behind is a failure of the suite.
-residue=$(ls -d $residue_glob 2>/dev/null | grep -vxF -e "${residue_before:-/nonexistent}" | head -n 5)
+echo "==> nothing left behind"
+residue=$(residue | grep -vxF -e "${residue_before:-/nonexistent}")
 if [ -n "$residue" ]; then
     failed=$((failed + 1)); failures+=(residue)
-    echo "==> tests left these behind:"; echo "$residue" | sed 's/^/    /'
+    echo "    tests left these behind:"; echo "$residue" | head -n 20 | sed 's/^/    /'
+else
+    passed=$((passed + 1)); echo "    clean"
 fi
 
 [ ${#failures[@]} = 0 ] || echo "failed: ${failures[*]}"
