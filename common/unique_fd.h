@@ -30,7 +30,7 @@ public:
     bool isValid() const { return fd_ >= 0; }
     explicit operator bool() const { return isValid(); }
     /// Gives up ownership and returns the descriptor.
-    int release() { return std::exchange(fd_, -1); }
+    [[nodiscard]] int release() { return std::exchange(fd_, -1); }
     /// Closes the held descriptor and takes fd instead.
     void reset(int fd = -1)
     {

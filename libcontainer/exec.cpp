@@ -237,9 +237,11 @@ Result<int> execProcess(const GlobalOptions &g, const ExecOptions &o)
     HUSK_TRY(parentEnd.send(process::SyncMsg::Go));
     UniqueFd master;
     for (;;) {
-        auto msg = parentEnd.recv();
+        // EOF: the process has exec'd (its end is close-on-exec). A receive that failed is
+        // not that, and must not be taken for it.
+        std::optional<process::SyncPacket> msg = HUSK_TRY(parentEnd.recvOrEof());
         if (!msg)
-            break; // EOF: the process has exec'd (its end is close-on-exec)
+            break;
         if (msg->type == process::SyncMsg::Error)
             return fail(msg->text, msg->value);
         if (msg->type == process::SyncMsg::ConsoleFd) {

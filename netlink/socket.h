@@ -70,7 +70,7 @@ private:
     };
 
     explicit Socket(std::unique_ptr<mnl_socket, Closer> socket, uint32_t portId);
-    Result<void> exchange(Message &message, const Callback *callback);
+    [[nodiscard]] Result<void> exchange(Message &message, const Callback *callback);
 
     std::unique_ptr<mnl_socket, Closer> socket_;
     uint32_t portId_ = 0;

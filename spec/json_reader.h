@@ -45,17 +45,18 @@ std::unexpected<Error> pathError(const std::string &path, std::string_view messa
 const Json *findMember(const Json &obj, std::string_view key);
 
 /// Fails unless v is an object.
-Result<void> expectObject(const Json &v, const std::string &path);
+[[nodiscard]] Result<void> expectObject(const Json &v, const std::string &path);
 
 /// An integer in [0, max]; the unsigned half of the integer decoder.
-Result<uint64_t> readUnsigned(const Json &v, const std::string &path, uint64_t max);
+[[nodiscard]] Result<uint64_t> readUnsigned(const Json &v, const std::string &path, uint64_t max);
 /// An integer in [min, max]; the signed half of the integer decoder.
-Result<int64_t> readSigned(const Json &v, const std::string &path, int64_t min, int64_t max);
+[[nodiscard]] Result<int64_t> readSigned(const Json &v, const std::string &path, int64_t min,
+                                         int64_t max);
 
 /// A string.
-Result<void> decode(const Json &v, const std::string &path, std::string &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, std::string &out);
 /// A boolean (Go's decoder does not turn 0/1 or "true" into bool, and neither does this).
-Result<void> decode(const Json &v, const std::string &path, bool &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, bool &out);
 
 /// An integer of T's range; bool is handled by its own overload.
 template <std::integral T>
@@ -72,36 +73,37 @@ requires(!std::same_as<T, bool>) Result<void> decode(const Json &v, const std::s
 
 // Struct decoders, defined in parse.cpp, parse_process.cpp and parse_linux.cpp. Declared here
 // so that the container templates below find them by ordinary lookup.
-Result<void> decode(const Json &v, const std::string &path, IdMapping &out);
-Result<void> decode(const Json &v, const std::string &path, Mount &out);
-Result<void> decode(const Json &v, const std::string &path, Hook &out);
-Result<void> decode(const Json &v, const std::string &path, Rlimit &out);
-Result<void> decode(const Json &v, const std::string &path, Namespace &out);
-Result<void> decode(const Json &v, const std::string &path, Device &out);
-Result<void> decode(const Json &v, const std::string &path, DeviceRule &out);
-Result<void> decode(const Json &v, const std::string &path, WeightDevice &out);
-Result<void> decode(const Json &v, const std::string &path, ThrottleDevice &out);
-Result<void> decode(const Json &v, const std::string &path, HugepageLimit &out);
-Result<void> decode(const Json &v, const std::string &path, InterfacePriority &out);
-Result<void> decode(const Json &v, const std::string &path, Rdma &out);
-Result<void> decode(const Json &v, const std::string &path, SeccompArg &out);
-Result<void> decode(const Json &v, const std::string &path, SeccompSyscall &out);
-Result<void> decode(const Json &v, const std::string &path, TimeOffset &out);
-Result<void> decode(const Json &v, const std::string &path, NetDevice &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, IdMapping &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, Mount &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, Hook &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, Rlimit &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, Namespace &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, Device &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, DeviceRule &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, WeightDevice &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, ThrottleDevice &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, HugepageLimit &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, InterfacePriority &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, Rdma &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, SeccompArg &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, SeccompSyscall &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, TimeOffset &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, NetDevice &out);
 
 /// config.linux (parse_linux.cpp).
-Result<Linux> parseLinux(const Json &v, const std::string &path);
+[[nodiscard]] Result<Linux> parseLinux(const Json &v, const std::string &path);
 
 template <typename T>
-Result<void> decode(const Json &v, const std::string &path, std::vector<T> &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, std::vector<T> &out);
 template <typename T>
-Result<void> decode(const Json &v, const std::string &path, std::map<std::string, T> &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path,
+                                  std::map<std::string, T> &out);
 template <typename T>
-Result<void> decode(const Json &v, const std::string &path, std::optional<T> &out);
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, std::optional<T> &out);
 
 /// An array; each element decoded with its index in the path.
 template <typename T>
-Result<void> decode(const Json &v, const std::string &path, std::vector<T> &out)
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, std::vector<T> &out)
 {
     if (!v.is_array())
         return typeError(path, "array", v);
@@ -118,7 +120,8 @@ Result<void> decode(const Json &v, const std::string &path, std::vector<T> &out)
 
 /// An object used as a map; each value decoded with its key in the path.
 template <typename T>
-Result<void> decode(const Json &v, const std::string &path, std::map<std::string, T> &out)
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path,
+                                  std::map<std::string, T> &out)
 {
     if (!v.is_object())
         return typeError(path, "object", v);
@@ -134,7 +137,7 @@ Result<void> decode(const Json &v, const std::string &path, std::map<std::string
 
 /// A value that is present; null is handled by the member readers before this is reached.
 template <typename T>
-Result<void> decode(const Json &v, const std::string &path, std::optional<T> &out)
+[[nodiscard]] Result<void> decode(const Json &v, const std::string &path, std::optional<T> &out)
 {
     T item{};
     HUSK_TRY(decode(v, path, item));
@@ -144,7 +147,8 @@ Result<void> decode(const Json &v, const std::string &path, std::optional<T> &ou
 
 /// Reads obj[key] into out when it is present and not null; out is left as it was otherwise.
 template <typename T>
-Result<void> optionalMember(const Json &obj, const std::string &path, std::string_view key, T &out)
+[[nodiscard]] Result<void> optionalMember(const Json &obj, const std::string &path,
+                                          std::string_view key, T &out)
 {
     const Json *v = findMember(obj, key);
     if (!v)
@@ -154,7 +158,8 @@ Result<void> optionalMember(const Json &obj, const std::string &path, std::strin
 
 /// Reads obj[key] into out; absent is "missing required field", null is a type error.
 template <typename T>
-Result<void> requiredMember(const Json &obj, const std::string &path, std::string_view key, T &out)
+[[nodiscard]] Result<void> requiredMember(const Json &obj, const std::string &path,
+                                          std::string_view key, T &out)
 {
     auto it = obj.find(key);
     if (it == obj.end())

@@ -8,6 +8,6 @@
 namespace husk::spec::detail {
 
 /// Checks config.linux together with the rest of the config it depends on (namespaces).
-Result<void> validateLinux(const Config &c);
+[[nodiscard]] Result<void> validateLinux(const Config &c);
 
 } // namespace husk::spec::detail

@@ -97,9 +97,9 @@ public:
 
 private:
     struct Locked;
-    Result<std::optional<Locked>> lock(bool create);
-    Result<void> save(const Locked &l);
-    Result<void> update(const std::function<bool(LeaseTable &)> &change);
+    [[nodiscard]] Result<std::optional<Locked>> lock(bool create);
+    [[nodiscard]] Result<void> save(const Locked &l);
+    [[nodiscard]] Result<void> update(const std::function<bool(LeaseTable &)> &change);
 
     std::string root_;
     std::string network_;

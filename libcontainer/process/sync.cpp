@@ -76,12 +76,20 @@ void SyncSocket::sendError(const Error &err)
 
 Result<SyncPacket> SyncSocket::recv()
 {
+    std::optional<SyncPacket> p = HUSK_TRY(recvOrEof());
+    if (!p)
+        return fail("container process exited during setup");
+    return std::move(*p);
+}
+
+Result<std::optional<SyncPacket>> SyncSocket::recvOrEof()
+{
     char buf[sizeof(Header) + kMaxText];
     SyncPacket p;
     size_t n = HUSK_TRY_CTX(recvWithFd(fd_.get(), buf, sizeof buf, p.fd),
                             "receive from container process");
     if (n == 0)
-        return fail("container process exited during setup");
+        return std::nullopt;
     if (n < sizeof(Header))
         return fail("short sync message");
     Header h;

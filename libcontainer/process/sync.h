@@ -23,6 +23,7 @@
 // A message other than the one expected is an error naming both; EOF means the peer died.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -74,6 +75,9 @@ public:
     void sendError(const Error &err);
     /// Receives the next message; EOF is an error ("peer exited").
     [[nodiscard]] Result<SyncPacket> recv();
+    /// Receives the next message, or nullopt at EOF: for a peer whose exec closes its end
+    /// (close-on-exec), where EOF is the success; a failed receive is still an error.
+    [[nodiscard]] Result<std::optional<SyncPacket>> recvOrEof();
     /// Receives a message that must be `type`; a peer Error is returned as this side's error.
     [[nodiscard]] Result<SyncPacket> expect(SyncMsg type);
 

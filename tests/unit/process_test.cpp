@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,24 @@ BOOST_AUTO_TEST_CASE(pair_is_seqpacket_and_cloexec)
         BOOST_REQUIRE(::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0);
         BOOST_TEST(type == SOCK_SEQPACKET);
     }
+}
+
+BOOST_AUTO_TEST_CASE(eof_is_an_answer_only_for_recv_or_eof)
+{
+    // exec's parent takes EOF as "the process has exec'd"; a failed receive must stay an error.
+    auto [a, b] = socketPair();
+    requireOk(a.send(SyncMsg::Ready, 7));
+    std::optional<SyncPacket> p = require(b.recvOrEof());
+    BOOST_REQUIRE(p.has_value());
+    BOOST_TEST((p->type == SyncMsg::Ready));
+    BOOST_TEST(p->value == 7);
+    a = SyncSocket(); // the peer's end closes, as on exec
+    BOOST_TEST(!require(b.recvOrEof()).has_value());
+    auto closed = b.recv();
+    BOOST_REQUIRE(!closed.has_value());
+    BOOST_TEST(closed.error().what() == "container process exited during setup");
+    SyncSocket none; // no descriptor at all: an error, not EOF
+    BOOST_TEST(!none.recvOrEof().has_value());
 }
 
 BOOST_AUTO_TEST_CASE(every_type_with_value_and_text)
