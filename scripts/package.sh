@@ -46,6 +46,15 @@ else
 fi
 deb=$(ls "$work"/husk_*.deb | head -n 1)
 echo "    $(basename "$deb"): $(du -k "$deb" | cut -f1) KiB"
+echo "    Depends: $(dpkg-deb -f "$deb" Depends)"
+echo "    Recommends: $(dpkg-deb -f "$deb" Recommends)"
+missing_deps=""
+for lib in libseccomp2 libmnl0 libnftnl11 libstdc++6; do
+    dpkg-deb -f "$deb" Depends | grep -q "$lib" || missing_deps+=" $lib"
+done
+if [ -z "$missing_deps" ]; then ok "Depends names the libraries husk links"; else
+    bad "Depends lacks:$missing_deps"
+fi
 [ -z "${HUSK_DEB_DIR:-}" ] || cp "$deb" "$HUSK_DEB_DIR/"
 
 echo "==> lintian"
