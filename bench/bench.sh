@@ -17,6 +17,10 @@ N=${1:-50}
 HUSK=${HUSK:-$here/build/runtime/husk}
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
 [ -x "$HUSK" ] || { echo "no husk at $HUSK (build first)" >&2; exit 1; }
+if [ -z "${HUSK_BENCH_IN_NETNS:-}" ]; then
+    . "$here/scripts/lib.sh"
+    install_missing $BENCH_PACKAGES
+fi
 
 if [ -z "${HUSK_BENCH_IN_NETNS:-}" ]; then
     exec env HUSK_BENCH_IN_NETNS=1 unshare --net -- "$0" "$@"

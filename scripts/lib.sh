@@ -13,6 +13,8 @@ BUILD_PACKAGES="g++ meson ninja-build pkgconf python3-minimal nlohmann-json3-dev
 # out: netavark (networks, and even `podman import`), aardvark-dns (its DNS), catatonit (--init
 # and pods' infra image).
 TEST_PACKAGES="git coreutils tar util-linux mount bsdutils iproute2 nftables clang-format dbus-daemon runc podman conmon netavark aardvark-dns catatonit containerd"
+# bench/bench.sh: the runtimes husk is measured against.
+BENCH_PACKAGES="crun runc busybox-static iproute2 util-linux python3-minimal"
 # Building and checking the Debian package.
 PACKAGE_PACKAGES="debhelper dpkg-dev fakeroot lintian man-db bash-completion binutils coreutils tar"
 
