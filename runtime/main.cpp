@@ -72,7 +72,7 @@ int main(int argc, char **argv)
     app.add_flag("--debug", ctx.debug, "enable debug logging");
     app.add_flag("--systemd-cgroup", ctx.global.systemdCgroup,
                  "make the container's cgroup a transient systemd unit (create/run; "
-                 "refused where systemd is not running)");
+                 "refused where systemd or libsystemd is missing; see husk check)");
 
     addLifecycleCommands(app, ctx);
     addExecCommand(app, ctx);
