@@ -13,6 +13,14 @@ Result<UniqueFd> openFd(const std::string &path, int flags, int mode)
     return UniqueFd(fd);
 }
 
+Result<UniqueFd> openFdAt(int dirfd, const char *path, int flags, int mode)
+{
+    int fd = ::openat(dirfd, path, flags | O_CLOEXEC, mode);
+    if (fd < 0)
+        return failErrno(std::string("open ") + path);
+    return UniqueFd(fd);
+}
+
 static Result<std::string> readAll(int fd, const std::string &path)
 {
     std::string out;

@@ -21,8 +21,11 @@ namespace husk {
 [[nodiscard]] Result<void> writeFileAtomic(int dirfd, const std::string &name,
                                            std::string_view data, int mode = 0600);
 
-/// Opens a path and returns an owned fd.
+/// Opens a path and returns an owned fd (O_CLOEXEC added); the error names the path.
 [[nodiscard]] Result<UniqueFd> openFd(const std::string &path, int flags, int mode = 0);
+/// openat(2) as openFd: relative to dirfd (AT_FDCWD for the working directory), O_CLOEXEC
+/// added, an owned fd or an error naming the path.
+[[nodiscard]] Result<UniqueFd> openFdAt(int dirfd, const char *path, int flags, int mode = 0);
 
 /// Writes all of data to fd, retrying on short writes and EINTR.
 [[nodiscard]] Result<void> writeAll(int fd, std::string_view data);

@@ -22,4 +22,15 @@ inline std::string inQuotes(std::string_view s)
     return out;
 }
 
+/// s without surrounding blanks (spaces, tabs) and trailing newlines, as list items and sysfs
+/// files carry them.
+inline std::string_view trimBlanks(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n'))
+        s.remove_suffix(1);
+    return s;
+}
+
 } // namespace husk

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "common/result.h"
-#include "libcontainer/container.h"
+#include "libcontainer/container/container.h"
 
 namespace husk::cli {
 

@@ -2,8 +2,8 @@
 
 #include <iostream>
 
-#include "libcontainer/oci_features.h"
-#include "libcontainer/host_check.h"
+#include "libcontainer/introspect/features.h"
+#include "libcontainer/introspect/check.h"
 #include "runtime/cli.h"
 #include "runtime/version.h"
 

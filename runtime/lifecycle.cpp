@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "libcontainer/pod/pod.h"
 #include "runtime/cli.h"
 
 namespace husk::cli {
@@ -54,7 +55,7 @@ void addLifecycleCommands(CLI::App &app, Context &ctx)
     c->callback([&ctx] {
         ctx.action = [&ctx] {
             create.opts.listenFds = listenFds();
-            auto r = createContainer(ctx.global, create.opts);
+            auto r = pod::createMember(ctx.global, create.opts);
             return r ? kOk : report("create " + create.opts.id, r.error());
         };
     });
@@ -77,7 +78,8 @@ void addLifecycleCommands(CLI::App &app, Context &ctx)
     r->callback([&ctx] {
         ctx.action = [&ctx] {
             run.opts.listenFds = listenFds();
-            auto res = runContainer(ctx.global, run.opts, run.run);
+            auto res =
+                runContainer(ctx.global, run.opts, run.run, pod::createMember, pod::deleteMember);
             return res ? *res : report("run " + run.opts.id, res.error());
         };
     });
@@ -89,7 +91,7 @@ void addLifecycleCommands(CLI::App &app, Context &ctx)
     d->add_flag("-f,--force", force, "kill the container first if it is still running");
     d->callback([&ctx] {
         ctx.action = [&ctx] {
-            auto res = deleteContainer(ctx.global, deleteId, force);
+            auto res = pod::deleteMember(ctx.global, deleteId, force);
             return res ? kOk : report("delete " + deleteId, res.error());
         };
     });

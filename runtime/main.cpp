@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "common/log.h"
-#include "libcontainer/seccomp_filter.h"
+#include "libcontainer/security/seccomp/filter.h"
 #include "runtime/cli.h"
 #include "runtime/version.h"
 

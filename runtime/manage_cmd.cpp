@@ -4,7 +4,7 @@
 #include <iostream>
 #include <iterator>
 
-#include "libcontainer/manage.h"
+#include "libcontainer/container/manage.h"
 #include "runtime/cli.h"
 #include "spec/parse.h"
 

@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "libcontainer/ps.h"
-#include "libcontainer/signals.h"
+#include "libcontainer/container/ps.h"
+#include "libcontainer/process/signals.h"
 #include "runtime/cli.h"
 
 namespace husk::cli {

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/file.h"
-#include "libcontainer/spec_template.h"
+#include "libcontainer/introspect/spec_template.h"
 #include "runtime/cli.h"
 
 namespace husk::cli {

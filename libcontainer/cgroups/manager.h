@@ -15,10 +15,10 @@
 #include "common/result.h"
 #include "common/unique_fd.h"
 #include "libcontainer/cgroups/layout.h"
+#include "libcontainer/cgroups/record.h"
 #include "libcontainer/cgroups/resources.h"
 #include "libcontainer/cgroups/stats.h"
 #include "libcontainer/cgroups/systemd.h"
-#include "libcontainer/state_store.h"
 #include "spec/config.h"
 
 namespace husk::cgroups {

@@ -10,7 +10,7 @@
 
 #include "common/file.h"
 #include "libcontainer/network/locked_dir.h"
-#include "libcontainer/proc.h"
+#include "libcontainer/process/pidfd.h"
 
 namespace husk::network {
 

@@ -22,16 +22,16 @@
 #include "common/file.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
-#include "libcontainer/container_internal.h"
-#include "libcontainer/id.h"
+#include "libcontainer/container/internal.h"
+#include "libcontainer/container/id.h"
 #include "libcontainer/network/firewall.h"
 #include "libcontainer/network/ipam.h"
 #include "libcontainer/network/manage.h"
 #include "libcontainer/network/store.h"
 #include "libcontainer/pod/pod_files.h"
-#include "libcontainer/proc.h"
-#include "libcontainer/process/spawn.h"
-#include "libcontainer/state_store.h"
+#include "libcontainer/process/pidfd.h"
+#include "libcontainer/process/clone.h"
+#include "libcontainer/container/state_store.h"
 #include "netlink/address.h"
 #include "netlink/ip_address.h"
 #include "netlink/link.h"
@@ -600,14 +600,14 @@ Result<pid_t> restartMember(const GlobalOptions &g, const std::string &name, con
         return fail("pod \"" + name + "\" is not running (its pause process is gone)");
     spec::State st = HUSK_TRY(containerState(g, id));
     stopMember(g, id, std::max(0, timeoutSeconds) * 1000);
-    HUSK_TRY(deleteContainer(g, id, true));
+    HUSK_TRY(deleteMember(g, id, true));
     CreateOptions co;
     co.id = id;
     co.bundle = st.bundle;
     co.pod = name;
-    pid_t pid = HUSK_TRY_CTX(createContainer(g, co), "recreate " + id + " from " + st.bundle);
+    pid_t pid = HUSK_TRY_CTX(createMember(g, co), "recreate " + id + " from " + st.bundle);
     if (auto started = startContainer(g, id); !started) {
-        (void)deleteContainer(g, id, true);
+        (void)deleteMember(g, id, true);
         return std::unexpected(started.error());
     }
     return pid;
@@ -628,7 +628,7 @@ Result<void> removePod(const GlobalOptions &g, const std::string &name, bool for
     if (loaded) {
         PodRecord r = std::move(*loaded);
         for (auto it = r.members.rbegin(); it != r.members.rend(); ++it) {
-            auto d = deleteContainer(g, *it, force);
+            auto d = deleteMember(g, *it, force);
             if (!d)
                 return wrap(d.error(), "pod \"" + name + "\": member " + *it +
                                            (force ? "" : " (use --force)"));

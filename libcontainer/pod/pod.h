@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
-#include "libcontainer/container.h"
+#include "libcontainer/container/container.h"
 #include "spec/config.h"
 
 namespace husk::pod {
@@ -67,6 +67,15 @@ struct PodCreateOptions {
 [[nodiscard]] Result<std::optional<PodCreateOptions>>
 podFromAnnotations(const std::map<std::string, std::string> &annotations, const std::string &id,
                    const std::string &hostname);
+
+/// `create` of a container that may belong to a pod: handles --pod / run.husk.pod (the config
+/// joins the pod's namespaces) and the run.husk.network/ip/ports/dns annotations (a pod of the
+/// container's own, made first and removed on failure), then createContainer, then records
+/// the member.
+[[nodiscard]] Result<pid_t> createMember(const GlobalOptions &g, const CreateOptions &o);
+/// `delete`: deleteContainer, then forgets the member in its pod and removes a pod the
+/// container owned (also, with force, when the container's state was never written).
+[[nodiscard]] Result<void> deleteMember(const GlobalOptions &g, const std::string &id, bool force);
 
 /// Removes the pod container id owns, if there is one (delete, and a failed create).
 void removeOwnedPod(const GlobalOptions &g, const std::string &id);

@@ -23,9 +23,9 @@
 
 #include "common/file.h"
 #include "common/log.h"
-#include "libcontainer/exec_guard.h"
-#include "libcontainer/hooks.h"
-#include "libcontainer/seccomp_notify.h"
+#include "libcontainer/process/exec_guard.h"
+#include "libcontainer/process/hooks.h"
+#include "libcontainer/security/seccomp/notify.h"
 
 namespace husk::process {
 
@@ -64,7 +64,7 @@ Result<void> writeSysctls(const std::map<std::string, std::string> &sysctl)
 
 // The pty lives in the container's devpts (opened after pivot_root). The master goes to the
 // parent, which forwards it to --console-socket; the slave becomes stdio and controlling tty.
-Result<void> setupTerminal(const InitPlan &plan, SyncSocket &sock)
+Result<void> setupTerminal(const ProcessPlan &plan, bool mountConsole, SyncSocket &sock)
 {
     UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (!master)
@@ -90,7 +90,7 @@ Result<void> setupTerminal(const InitPlan &plan, SyncSocket &sock)
     }
     if (::fchown(slave.get(), plan.uid, static_cast<gid_t>(-1)) < 0 && errno != EINVAL)
         return failErrno("chown pty slave");
-    if (plan.mountNs)
+    if (mountConsole)
         HUSK_TRY(rootfs::mountConsole(slavePath));
     HUSK_TRY(sock.send(SyncMsg::ConsoleFd, 0, "/dev/ptmx", master.get()));
     master.reset();
@@ -112,7 +112,7 @@ Result<void> applyRlimits(const std::vector<RlimitSetting> &rlimits)
     return {};
 }
 
-Result<void> switchUser(const InitPlan &plan)
+Result<void> switchUser(const ProcessPlan &plan)
 {
     if (plan.caps)
         HUSK_TRY_CTX(dropBoundingSet(plan.caps->bounding, plan.lastCap), "process.capabilities");
@@ -164,7 +164,7 @@ std::string homeOf(uid_t uid)
     return "/";
 }
 
-std::vector<std::string> finalEnv(const InitPlan &plan)
+std::vector<std::string> finalEnv(const ProcessPlan &plan)
 {
     std::vector<std::string> env = plan.env;
     bool hasHome = false;
@@ -191,7 +191,7 @@ Result<UniqueFd> openExecFifo(const InitPlan &plan)
 // Loads the seccomp filter. With SCMP_ACT_NOTIFY rules the listener fd goes to the parent right
 // away (only sendmsg runs in between, and validateSeccompNotify keeps sendmsg from being
 // notified), which hands it to the agent at listenerPath.
-Result<void> loadFilter(const InitPlan &plan, SyncSocket &sock)
+Result<void> loadFilter(const ProcessPlan &plan, SyncSocket &sock)
 {
     if (!plan.seccomp->listener)
         return loadSeccomp(*plan.seccomp);
@@ -236,7 +236,7 @@ Result<void> enterCwd(const std::string &cwd)
 
 // The process part, shared by the init and `exec`: everything from rlimits to the last
 // credential change, in the order the kernel needs.
-Result<void> prepareProcess(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
+Result<void> prepareProcess(const ProcessPlan &plan, SyncSocket &sock, std::string &exePath,
                             std::vector<std::string> &env, const struct stat &runtimeId)
 {
     if (plan.oomScoreAdj)
@@ -328,7 +328,7 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
             return failErrno("chdir /");
     }
     if (plan.terminal) {
-        HUSK_TRY_CTX(setupTerminal(plan, sock), "terminal");
+        HUSK_TRY_CTX(setupTerminal(plan, plan.mountNs, sock), "terminal");
     } else if (::setsid() < 0) {
         // The init leads its own session either way, as runc's does.
         return failErrno("setsid");
@@ -383,7 +383,7 @@ namespace {
 // The last steps of the init and of `exec`: only stdio and the preserved fds stay open
 // across exec, the final CPU affinity, execve. Returns only on failure; execFailed tells an
 // execve failure (exit 127) from one before it.
-Error execProcessImage(const InitPlan &plan, const std::string &exePath,
+Error execProcessImage(const ProcessPlan &plan, const std::string &exePath,
                        const std::vector<std::string> &env, bool &execFailed)
 {
     std::vector<char *> argv;
@@ -414,13 +414,11 @@ Error execProcessImage(const InitPlan &plan, const std::string &exePath,
 // Closes every fd the init does not need. husk's init is a fork, not a fresh exec: without this
 // it would keep whatever husk inherited (a caller's pipes, a lock) for as long as it waits in
 // "created", and a caller waiting for EOF on such a pipe would hang.
-void closeInheritedFds(const InitPlan &plan, int sockFd)
+void closeInheritedFds(int preserveFds, std::vector<int> keep)
 {
-    std::vector<int> keep = {sockFd, plan.fifoFd, plan.stateDirFd, plan.joinPidfd, log::fd()};
-    for (const rootfs::PlannedMount &m : plan.rootfs.mounts)
-        keep.push_back(m.idmappedTree);
+    keep.push_back(log::fd());
     std::sort(keep.begin(), keep.end());
-    unsigned int next = 3 + static_cast<unsigned int>(plan.preserveFds);
+    unsigned int next = 3 + static_cast<unsigned int>(preserveFds);
     for (int fd : keep) {
         if (fd < 0 || static_cast<unsigned int>(fd) < next)
             continue;
@@ -441,7 +439,10 @@ void runInit(const InitPlan &plan, SyncSocket &sock)
     // for Go, which comes once the maps are written, before any code of the container runs.
     if (!plan.unprivilegedParent)
         ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    closeInheritedFds(plan, sock.fd());
+    std::vector<int> keep = {sock.fd(), plan.fifoFd, plan.stateDirFd};
+    for (const rootfs::PlannedMount &m : plan.rootfs.mounts)
+        keep.push_back(m.idmappedTree);
+    closeInheritedFds(plan.preserveFds, std::move(keep));
     std::string exePath;
     std::vector<std::string> env;
     pid_t hostPid = 0;
@@ -494,12 +495,12 @@ void runInit(const InitPlan &plan, SyncSocket &sock)
     ::_exit(execFailed ? 127 : 1);
 }
 
-void runExecProcess(const InitPlan &plan, SyncSocket &sock)
+void runExecProcess(const ExecPlan &plan, SyncSocket &sock)
 {
     ::prctl(PR_SET_NAME, "husk:exec", 0, 0, 0);
     // As the init: a copy of husk until exec, so nobody in the container may open it.
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    closeInheritedFds(plan, sock.fd());
+    closeInheritedFds(plan.preserveFds, {sock.fd(), plan.joinPidfd});
     std::string exePath;
     std::vector<std::string> env;
     auto prepared = [&]() -> Result<void> {
@@ -514,7 +515,7 @@ void runExecProcess(const InitPlan &plan, SyncSocket &sock)
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         if (plan.terminal) {
-            HUSK_TRY_CTX(setupTerminal(plan, sock), "terminal");
+            HUSK_TRY_CTX(setupTerminal(plan, false, sock), "terminal");
         } else if (::setsid() < 0) {
             return failErrno("setsid");
         }

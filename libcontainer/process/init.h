@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "libcontainer/capabilities.h"
+#include "libcontainer/security/capabilities.h"
 #include "libcontainer/process/sync.h"
 #include "libcontainer/rootfs/rootfs.h"
-#include "libcontainer/landlock.h"
-#include "libcontainer/process_attrs.h"
-#include "libcontainer/seccomp_filter.h"
+#include "libcontainer/security/landlock.h"
+#include "libcontainer/process/attrs/attrs.h"
+#include "libcontainer/security/seccomp/filter.h"
 #include "spec/config.h"
 #include "spec/state.h"
 
@@ -29,9 +29,10 @@ struct RlimitSetting {
     std::string name;
 };
 
-/// Everything the init needs, computed in the parent before clone (the child gets a copy of
-/// the parent's memory, so nothing is serialized).
-struct InitPlan {
+/// The process itself, what the init and `exec` set up alike (prepareProcess): computed in the
+/// parent before clone (the child gets a copy of the parent's memory, so nothing is
+/// serialized).
+struct ProcessPlan {
     std::vector<std::string> args;
     std::vector<std::string> env;
     std::string cwd;
@@ -49,7 +50,11 @@ struct InitPlan {
     std::optional<int> oomScoreAdj;
     bool terminal = false;
     std::optional<spec::ConsoleSize> consoleSize;
+    int preserveFds = 0; // fds 3..3+n-1 stay open across exec
+};
 
+/// The container's init: its process and the container it builds around it.
+struct InitPlan : ProcessPlan {
     std::string hostname;
     std::string domainname;
     bool setHostname = false;
@@ -69,10 +74,13 @@ struct InitPlan {
     std::vector<spec::Hook> createContainerHooks;
     std::vector<spec::Hook> startContainerHooks;
     spec::State hookState;      // id, bundle, annotations; status and pid are filled in by the init
-    int preserveFds = 0;        // fds 3..3+n-1 stay open across exec
-    int joinPidfd = -1;         // exec: the container init's pidfd, for setns
-    int joinFlags = 0;          // exec: CLONE_NEW* the process joins itself (not pid/time)
     std::string sessionKeyring; // joined as a new session keyring unless --no-new-keyring
+};
+
+/// A process `exec` starts in a running container: its process and how it joins.
+struct ExecPlan : ProcessPlan {
+    int joinPidfd = -1; // the container init's pidfd, for setns
+    int joinFlags = 0;  // CLONE_NEW* the process joins itself (not pid/time)
 };
 
 /// Runs the init steps and execs the container process; never returns.
@@ -81,7 +89,7 @@ struct InitPlan {
 /// For `exec`: joins the container (plan.joinPidfd/joinFlags), sets up the process as the
 /// init's would be (terminal, rlimits, cwd, attributes, seccomp, user, capabilities,
 /// Landlock) and execs it; never returns. Errors go to the parent over sock.
-[[noreturn]] void runExecProcess(const InitPlan &plan, SyncSocket &sock);
+[[noreturn]] void runExecProcess(const ExecPlan &plan, SyncSocket &sock);
 
 /// Resolves an executable as execvp would, with PATH from the container's env (or the
 /// default PATH). Fails with "executable file not found in $PATH", worded as runc's.

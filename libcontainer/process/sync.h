@@ -2,9 +2,10 @@
 
 // Parent <-> child messages over a socketpair(SOCK_SEQPACKET). Who sends what, in order:
 //
-//   intermediate -> parent  ChildPid(pid)   only when namespaces are joined by path or a time
+//   intermediate -> parent  ChildPid(pid,fd) only when namespaces are joined by path or a time
 //                                            namespace needs offsets: the intermediate setns()es,
-//                                            clones the init and reports its pid, then exits.
+//                                            clones the init (CLONE_PARENT | CLONE_PIDFD) and
+//                                            sends its pid and pidfd, then exits.
 //   parent -> init          Go(hostPid)      uid/gid maps written, init placed in its cgroups;
 //                                            carries the init's pid as the host sees it.
 //   init -> parent          CreateHooks      mounts and devices are done, pivot_root is next:
@@ -21,6 +22,7 @@
 //   any child -> parent     Error(errno,msg) setup failed; the child _exit()s right after.
 //
 // A message other than the one expected is an error naming both; EOF means the peer died.
+// The parent's side of everything after ChildPid is process::Supervisor (supervise.h).
 
 #include <cstdint>
 #include <optional>
@@ -54,7 +56,7 @@ struct SyncPacket {
     SyncMsg type = SyncMsg::Error;
     int32_t value = 0; // pid for ChildPid, errno for Error
     std::string text;  // message for Error
-    UniqueFd fd;       // for ConsoleFd
+    UniqueFd fd;       // for ConsoleFd, SeccompFd and ChildPid
 };
 
 /// One end of the sync socketpair.

@@ -12,7 +12,7 @@
 #include <map>
 
 #include "libcontainer/rootfs/rootfs.h"
-#include "libcontainer/userns.h"
+#include "libcontainer/namespaces/userns.h"
 
 namespace husk::rootfs {
 

@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "libcontainer/id.h"
-#include "libcontainer/namespaces.h"
-#include "libcontainer/ps.h"
-#include "libcontainer/signals.h"
-#include "libcontainer/status.h"
+#include "libcontainer/container/id.h"
+#include "libcontainer/namespaces/namespaces.h"
+#include "libcontainer/container/ps.h"
+#include "libcontainer/process/signals.h"
+#include "libcontainer/container/status.h"
 
 using namespace husk;
 using namespace lc_test;

@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <string>
 
-#include "libcontainer/host_check.h"
-#include "libcontainer/seccomp_filter.h"
+#include "libcontainer/introspect/check.h"
+#include "libcontainer/security/seccomp/filter.h"
 
 using namespace husk;
 using namespace lc_test;

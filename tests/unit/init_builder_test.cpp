@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "libcontainer/capabilities.h"
-#include "libcontainer/init_builder.h"
-#include "libcontainer/namespaces.h"
+#include "libcontainer/security/capabilities.h"
+#include "libcontainer/process/plan.h"
+#include "libcontainer/namespaces/namespaces.h"
 
 using namespace husk;
 using namespace lc_test;

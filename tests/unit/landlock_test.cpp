@@ -21,7 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "libcontainer/landlock.h"
+#include "libcontainer/security/landlock.h"
 
 using namespace husk;
 using Json = nlohmann::json;

@@ -17,7 +17,7 @@
 #include <string>
 
 #include "common/unique_fd.h"
-#include "libcontainer/net_devices.h"
+#include "libcontainer/network/net_devices.h"
 #include "netlink/link.h"
 #include "netlink/socket.h"
 #include "tests/unit/netns_test_helpers.h"

@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "libcontainer/capabilities.h"
-#include "libcontainer/landlock.h"
-#include "libcontainer/oci_features.h"
-#include "libcontainer/process_attrs.h"
+#include "libcontainer/security/capabilities.h"
+#include "libcontainer/security/landlock.h"
+#include "libcontainer/introspect/features.h"
+#include "libcontainer/process/attrs/attrs.h"
 #include "libcontainer/rootfs/mount_plan.h"
-#include "libcontainer/seccomp_filter.h"
+#include "libcontainer/security/seccomp/filter.h"
 #include "spec/parse.h"
 
 using namespace husk;

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "common/file.h"
-#include "libcontainer/process_attrs.h"
+#include "libcontainer/process/attrs/attrs.h"
 #include "tests/unit/netns_test_helpers.h"
 
 using namespace husk;

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "libcontainer/process/init.h"
-#include "libcontainer/process/spawn.h"
+#include "libcontainer/process/clone.h"
 #include "libcontainer/process/sync.h"
 
 using namespace husk;

@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "libcontainer/seccomp_filter.h"
-#include "libcontainer/seccomp_notify.h"
+#include "libcontainer/security/seccomp/filter.h"
+#include "libcontainer/security/seccomp/notify.h"
 
 using namespace husk;
 using namespace lc_test;

@@ -26,8 +26,8 @@
 #include <string>
 #include <vector>
 
-#include "libcontainer/seccomp_filter.h"
-#include "libcontainer/seccomp_profiles.h"
+#include "libcontainer/security/seccomp/filter.h"
+#include "libcontainer/security/seccomp/profiles.h"
 
 using namespace husk;
 using namespace lc_test;

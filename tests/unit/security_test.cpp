@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "libcontainer/capabilities.h"
-#include "libcontainer/exec_guard.h"
-#include "libcontainer/seccomp_filter.h"
-#include "libcontainer/support.h"
+#include "libcontainer/security/capabilities.h"
+#include "libcontainer/process/exec_guard.h"
+#include "libcontainer/security/seccomp/filter.h"
+#include "libcontainer/introspect/supported.h"
 #include "spec/default_spec.h"
 #include "spec/parse.h"
 

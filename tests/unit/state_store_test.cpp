@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "libcontainer/state_store.h"
+#include "libcontainer/container/state_store.h"
 
 using namespace husk;
 using namespace lc_test;

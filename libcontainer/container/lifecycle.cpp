@@ -1,0 +1,343 @@
+#include "libcontainer/container/container.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <ctime>
+
+#include "common/file.h"
+#include "common/log.h"
+#include "libcontainer/cgroups/manager.h"
+#include "libcontainer/container/id.h"
+#include "libcontainer/container/internal.h"
+#include "libcontainer/network/net_devices.h"
+#include "libcontainer/process/hooks.h"
+#include "libcontainer/process/pidfd.h"
+#include "libcontainer/container/state_store.h"
+#include "spec/parse.h"
+#include "spec/validate.h"
+
+namespace husk {
+
+Status liveStatus(const ContainerDir &dir, const StateRecord &r)
+{
+    if (r.status == Status::Creating)
+        return Status::Creating;
+    if (!processMatches(r.pid, r.initStartTime))
+        return Status::Stopped;
+    if (r.status == Status::Paused) // recorded by pause, cleared by resume
+        return Status::Paused;
+    if (dir.hasExecFifo())
+        return Status::Created;
+    return Status::Running;
+}
+
+Result<std::string> absolutePath(const std::string &path)
+{
+    if (!path.empty() && path[0] == '/')
+        return path;
+    char cwd[PATH_MAX];
+    if (!::getcwd(cwd, sizeof cwd))
+        return failErrno("getcwd");
+    if (path.empty() || path == ".")
+        return std::string(cwd);
+    return std::string(cwd) + "/" + path;
+}
+
+Result<void> writePidFile(const std::string &path, pid_t pid)
+{
+    std::string abs = HUSK_TRY(absolutePath(path));
+    std::string dir = abs.substr(0, abs.rfind('/'));
+    std::string name = abs.substr(abs.rfind('/') + 1);
+    UniqueFd dfd =
+        HUSK_TRY_CTX(openFd(dir.empty() ? "/" : dir, O_RDONLY | O_DIRECTORY), "--pid-file");
+    return writeFileAtomic(dfd.get(), name, std::to_string(pid), 0644);
+}
+
+std::string nowRfc3339()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return spec::formatCreated(ts);
+}
+
+namespace {
+
+constexpr const char *kOciVersion = "1.2.0";
+
+std::string ownerName(uid_t uid)
+{
+    // getpwuid may load NSS modules; the state root is root's in practice, so keep it cheap.
+    if (uid == 0)
+        return "root";
+    if (passwd *pw = ::getpwuid(uid))
+        return pw->pw_name;
+    return "#" + std::to_string(uid);
+}
+
+spec::State toState(const StateRecord &r, Status live)
+{
+    spec::State s;
+    s.ociVersion = r.config.is_object() && r.config.contains("ociVersion") &&
+                           r.config["ociVersion"].is_string()
+                       ? r.config["ociVersion"].get<std::string>()
+                       : kOciVersion;
+    s.id = r.id;
+    s.status = std::string(statusName(live));
+    s.pid = live == Status::Stopped ? 0 : r.pid;
+    s.bundle = r.bundle;
+    s.annotations = r.annotations;
+    s.rootfs = r.rootfs;
+    s.created = r.created;
+    s.owner = ownerName(r.owner);
+    return s;
+}
+
+// The hooks of the config a container was created with (not the bundle's current one: the
+// config may have changed since, and must not affect the container). Parsed only when present.
+std::optional<spec::Hooks> recordedHooks(const StateRecord &rec)
+{
+    if (!rec.config.is_object() || !rec.config.contains("hooks"))
+        return std::nullopt;
+    auto config = spec::parseConfig(rec.config);
+    if (!config) {
+        log::warn("state of " + rec.id + ": hooks: " + config.error().what());
+        return std::nullopt;
+    }
+    return config->hooks;
+}
+
+// linux.netDevices of the recorded config: host name -> device.
+std::map<std::string, spec::NetDevice> recordedNetDevices(const StateRecord &rec)
+{
+    std::map<std::string, spec::NetDevice> out;
+    if (!rec.config.is_object() || !rec.config.contains("linux"))
+        return out;
+    const nlohmann::json &lx = rec.config["linux"];
+    if (!lx.is_object() || !lx.contains("netDevices") || !lx["netDevices"].is_object())
+        return out;
+    for (const auto &[host, value] : lx["netDevices"].items()) {
+        spec::NetDevice d;
+        if (value.is_object() && value.contains("name") && value["name"].is_string())
+            d.name = value["name"].get<std::string>();
+        out.emplace(host, d);
+    }
+    return out;
+}
+
+// What the init wrote after its verdict byte, until it closes the fifo or exits.
+std::string readAllNonblocking(int fifo, int pidfd)
+{
+    std::string out;
+    for (int i = 0; i < 100; ++i) {
+        char buf[4096];
+        ssize_t n = ::read(fifo, buf, sizeof buf);
+        if (n > 0) {
+            out.append(buf, static_cast<size_t>(n));
+            continue;
+        }
+        if (n == 0)
+            break;
+        pollfd fds[2] = {{fifo, POLLIN, 0}, {pidfd, POLLIN, 0}};
+        ::poll(fds, 2, 100);
+    }
+    return out;
+}
+
+} // namespace
+
+std::string hookStateJson(const StateRecord &rec, const char *status, pid_t pid)
+{
+    spec::State s = toState(rec, Status::Stopped);
+    s.status = status;
+    s.pid = pid;
+    return spec::stateObject(s).dump();
+}
+
+Result<void> startContainer(const GlobalOptions &g, const std::string &id)
+{
+    LockedContainer c = HUSK_TRY(lockContainer(g, id));
+    ContainerDir &dir = c.dir;
+    const StateRecord &rec = c.rec;
+    const Status s = c.status;
+    if (!canStart(s))
+        return fail("cannot start a container that is " + std::string(statusName(s)));
+    if (!rec.config.contains("process") || rec.config["process"].is_null())
+        return fail("process: not set in the container's config; the runtime-spec requires it "
+                    "for start");
+    UniqueFd pidfd = HUSK_TRY(openVerifiedPidfd(rec.pid, rec.initStartTime));
+    // Opening the read side releases the init's blocking open of the write side. O_NONBLOCK
+    // plus poll on the pidfd means a dead init is an error, never a hang.
+    int fifo = ::openat(dir.fd(), kExecFifoName, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fifo < 0)
+        return failErrno("open exec fifo");
+    UniqueFd fifoFd(fifo);
+    pollfd fds[2] = {{fifoFd.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+    for (;;) {
+        int r = ::poll(fds, 2, -1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return failErrno("wait for container init");
+        if (fds[0].revents & POLLIN) {
+            char c;
+            if (::read(fifoFd.get(), &c, 1) == 1) {
+                if (c == '0')
+                    break;
+                // A startContainer hook failed: the init sends the reason and exits.
+                std::string reason = readAllNonblocking(fifoFd.get(), pidfd.get());
+                dir.removeExecFifo();
+                return fail(reason.empty() ? "container init failed to start" : reason);
+            }
+        }
+        if (fds[1].revents & POLLIN)
+            return fail("container init exited before it could start the process");
+        if (fds[0].revents & POLLHUP)
+            return fail("container init closed the exec fifo without starting");
+    }
+    auto hooks = recordedHooks(rec);
+    if (hooks && !hooks->poststart.empty()) {
+        // runtime.md: poststart hooks run after the user process is executed. The init keeps
+        // the fifo's write end open until its execve (close-on-exec): EOF marks the exec.
+        for (int waited = 0; waited < 10000; waited += 10) {
+            char c;
+            if (::read(fifoFd.get(), &c, 1) == 0)
+                break;
+            pollfd p[2] = {{fifoFd.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+            if (::poll(p, 2, 10) > 0 && (p[1].revents & POLLIN))
+                break;
+        }
+    }
+    dir.removeExecFifo();
+    if (hooks && !hooks->poststart.empty())
+        runHooksWarnOnly(hooks->poststart, hookStateJson(rec, "running", rec.pid), "poststart");
+    return {};
+}
+
+Result<spec::State> containerState(const GlobalOptions &g, const std::string &id)
+{
+    HUSK_TRY(validateId(id));
+    StateStore store = HUSK_TRY(StateStore::open(g.root));
+    ContainerDir dir = HUSK_TRY(store.openContainer(id));
+    StateRecord rec = HUSK_TRY(dir.load());
+    spec::State st = toState(rec, liveStatus(dir, rec));
+    // OOM kills in the container's cgroup are reported as an annotation (husk's, not the
+    // config's), so an orchestrator polling state sees them.
+    if (auto ooms = cgroups::CgroupManager(rec.cgroup).oomKillCount(); ooms && *ooms > 0)
+        st.annotations["run.husk.oom-kills"] = std::to_string(*ooms);
+    return st;
+}
+
+Result<LockedContainer> lockContainer(const GlobalOptions &g, const std::string &id)
+{
+    HUSK_TRY(validateId(id));
+    StateStore store = HUSK_TRY(StateStore::open(g.root));
+    ContainerDir dir = HUSK_TRY(store.openContainer(id));
+    HUSK_TRY(dir.lock());
+    StateRecord rec = HUSK_TRY(dir.load());
+    Status s = liveStatus(dir, rec);
+    return LockedContainer{std::move(store), std::move(dir), std::move(rec), s};
+}
+
+Result<void> killContainer(const GlobalOptions &g, const std::string &id, int sig, bool all)
+{
+    LockedContainer c = HUSK_TRY(lockContainer(g, id));
+    const StateRecord &rec = c.rec;
+    const Status s = c.status;
+    // --all signals whatever is still in the cgroup, also once the init has exited, as runc
+    // does: containerd's runc shim sends `kill --all ID 9` to a stopped task, after the init of
+    // a container without a pid namespace of its own exits (to kill what it left behind) and
+    // on `delete --force`. An empty or removed cgroup makes it a no-op.
+    if (all && (canKill(s) || s == Status::Stopped)) {
+        cgroups::CgroupManager cg(rec.cgroup);
+        return cg.signalAll(sig);
+    }
+    // "container not running" is runc's text, which containerd's shim matches to report the
+    // process as already finished rather than an unknown error.
+    if (!canKill(s))
+        return fail("cannot kill container \"" + id + "\": container not running (it is " +
+                    std::string(statusName(s)) + ")");
+    UniqueFd pidfd = HUSK_TRY(openVerifiedPidfd(rec.pid, rec.initStartTime));
+    return pidfdSignal(pidfd.get(), sig);
+}
+
+Result<DeletedContainer> deleteContainer(const GlobalOptions &g, const std::string &id, bool force)
+{
+    HUSK_TRY(validateId(id));
+    StateStore store = HUSK_TRY(StateStore::open(g.root));
+    auto opened = store.openContainer(id);
+    if (!opened) {
+        if (force && opened.error().code() == ENOENT)
+            return DeletedContainer{};
+        return std::unexpected(opened.error());
+    }
+    ContainerDir dir = std::move(*opened);
+    HUSK_TRY(dir.lock());
+    auto loaded = dir.load();
+    if (!loaded) {
+        // A husk killed before the first state write leaves only a directory.
+        if (!force)
+            return wrap(loaded.error(), "container \"" + id +
+                                            "\" has no readable state (use "
+                                            "--force to remove it)");
+        HUSK_TRY(store.remove(id));
+        return DeletedContainer{};
+    }
+    StateRecord rec = std::move(*loaded);
+    Status s = liveStatus(dir, rec);
+    if (!canDelete(s) && !force)
+        return fail("cannot delete container \"" + id + "\" that is " + std::string(statusName(s)) +
+                    " (stop it first, or use --force)");
+    if (s == Status::Paused) {
+        // A frozen (v1) task never acts on SIGKILL: thaw first.
+        if (auto r = cgroups::CgroupManager(rec.cgroup).thaw(); !r)
+            log::warn("delete: " + r.error().what());
+    }
+    if (s != Status::Stopped) {
+        if (auto pidfd = openVerifiedPidfd(rec.pid, rec.initStartTime))
+            if (!killThroughPidfd(pidfd->get(), Reap::NotOurs))
+                return fail("container init did not exit after SIGKILL");
+    }
+    if (auto devices = recordedNetDevices(rec); !devices.empty())
+        HUSK_TRY(detachNetDevices(devices, dir.path() + "/" + kNetnsHoldName));
+    cgroups::CgroupManager cg(rec.cgroup);
+    HUSK_TRY(cg.destroy());
+    if (auto hooks = recordedHooks(rec); hooks && !hooks->poststop.empty())
+        runHooksWarnOnly(hooks->poststop, hookStateJson(rec, "stopped", 0), "poststop");
+    HUSK_TRY(store.remove(id));
+    return DeletedContainer{true, std::move(rec.annotations)};
+}
+
+Result<std::vector<spec::State>> listContainers(const GlobalOptions &g)
+{
+    std::vector<spec::State> out;
+    struct stat st;
+    if (::stat(g.root.c_str(), &st) < 0 && errno == ENOENT)
+        return out;
+    StateStore store = HUSK_TRY(StateStore::open(g.root));
+    for (const std::string &id : HUSK_TRY(store.list())) {
+        auto dir = store.openContainer(id);
+        if (!dir)
+            continue;
+        auto rec = dir->load();
+        if (!rec) {
+            // A container whose create was interrupted before state was written.
+            spec::State s;
+            s.id = id;
+            s.status = "creating";
+            out.push_back(s);
+            continue;
+        }
+        out.push_back(toState(*rec, liveStatus(*dir, *rec)));
+    }
+    return out;
+}
+
+} // namespace husk

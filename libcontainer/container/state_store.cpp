@@ -1,0 +1,214 @@
+#include "libcontainer/container/state_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "common/file.h"
+
+namespace husk {
+
+nlohmann::json stateRecordToJson(const StateRecord &r)
+{
+    nlohmann::json j;
+    j["id"] = r.id;
+    j["status"] = statusName(r.status);
+    j["pid"] = r.pid;
+    j["initStartTime"] = r.initStartTime;
+    j["bundle"] = r.bundle;
+    j["rootfs"] = r.rootfs;
+    j["created"] = r.created;
+    j["owner"] = r.owner;
+    j["annotations"] = r.annotations;
+    j["cgroup"] = {{"paths", r.cgroup.paths},
+                   {"created", r.cgroup.created},
+                   {"removeIfEmpty", r.cgroup.removeIfEmpty}};
+    if (!r.cgroup.systemdUnit.empty())
+        j["cgroup"]["systemdUnit"] = r.cgroup.systemdUnit;
+    j["config"] = r.config;
+    return j;
+}
+
+Result<StateRecord> stateRecordFromJson(const nlohmann::json &j)
+{
+    try {
+        StateRecord r;
+        r.id = j.at("id").get<std::string>();
+        auto st = parseStatus(j.at("status").get<std::string>());
+        if (!st)
+            return fail("state.json: unknown status");
+        r.status = *st;
+        r.pid = j.at("pid").get<pid_t>();
+        r.initStartTime = j.at("initStartTime").get<uint64_t>();
+        r.bundle = j.at("bundle").get<std::string>();
+        r.rootfs = j.value("rootfs", "");
+        r.created = j.value("created", "");
+        r.owner = j.value("owner", 0u);
+        r.annotations = j.value("annotations", std::map<std::string, std::string>{});
+        if (auto c = j.find("cgroup"); c != j.end()) {
+            r.cgroup.paths = c->value("paths", std::map<std::string, std::string>{});
+            r.cgroup.created = c->value("created", std::vector<std::string>{});
+            r.cgroup.removeIfEmpty = c->value("removeIfEmpty", std::vector<std::string>{});
+            r.cgroup.systemdUnit = c->value("systemdUnit", "");
+        }
+        r.config = j.value("config", nlohmann::json::object());
+        return r;
+    } catch (const nlohmann::json::exception &e) {
+        return fail(std::string("state.json: ") + e.what());
+    }
+}
+
+Result<void> ContainerDir::lock()
+{
+    while (::flock(fd_.get(), LOCK_EX) < 0) {
+        if (errno != EINTR)
+            return failErrno("lock " + path_);
+    }
+    return {};
+}
+
+void ContainerDir::unlock()
+{
+    ::flock(fd_.get(), LOCK_UN);
+}
+
+Result<void> ContainerDir::save(const StateRecord &r)
+{
+    std::string text = stateRecordToJson(r).dump();
+    return writeFileAtomic(fd_.get(), "state.json", text, 0600);
+}
+
+Result<StateRecord> ContainerDir::load() const
+{
+    std::string text = HUSK_TRY_CTX(readFileAt(fd_.get(), "state.json"), path_);
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded())
+        return fail(path_ + "/state.json: not valid JSON");
+    return stateRecordFromJson(j);
+}
+
+bool ContainerDir::hasExecFifo() const
+{
+    struct stat st;
+    return ::fstatat(fd_.get(), kExecFifoName, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+Result<void> ContainerDir::makeExecFifo()
+{
+    if (::mkfifoat(fd_.get(), kExecFifoName, 0600) < 0)
+        return failErrno("mkfifo " + path_ + "/" + kExecFifoName);
+    return {};
+}
+
+void ContainerDir::removeExecFifo()
+{
+    ::unlinkat(fd_.get(), kExecFifoName, 0);
+}
+
+Result<StateStore> StateStore::open(const std::string &root)
+{
+    if (root.empty() || root[0] != '/')
+        return fail("--root must be an absolute path, got \"" + root + "\"");
+    // Every command opens the root: try that first, so only the very first create pays for
+    // mkdir -p (each component 0700: state may hold the config, which can carry secrets).
+    int existing = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (existing >= 0)
+        return StateStore(UniqueFd(existing), root);
+    for (size_t pos = 1; pos <= root.size(); ++pos) {
+        if (pos != root.size() && root[pos] != '/')
+            continue;
+        std::string part = root.substr(0, pos);
+        if (::mkdir(part.c_str(), 0700) < 0 && errno != EEXIST)
+            return failErrno("create state root " + part);
+    }
+    UniqueFd fd = HUSK_TRY(openFd(root, O_RDONLY | O_DIRECTORY));
+    return StateStore(std::move(fd), root);
+}
+
+Result<ContainerDir> StateStore::create(const std::string &id)
+{
+    if (::mkdirat(fd_.get(), id.c_str(), 0700) < 0) {
+        if (errno == EEXIST)
+            return fail("container \"" + id + "\" already exists");
+        return failErrno("create state directory " + root_ + "/" + id);
+    }
+    int fd = ::openat(fd_.get(), id.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        int e = errno;
+        ::unlinkat(fd_.get(), id.c_str(), AT_REMOVEDIR);
+        return fail("open state directory " + root_ + "/" + id, e);
+    }
+    return ContainerDir(UniqueFd(fd), root_ + "/" + id);
+}
+
+Result<ContainerDir> StateStore::openContainer(const std::string &id) const
+{
+    int fd = ::openat(fd_.get(), id.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return fail("container \"" + id + "\" does not exist", ENOENT);
+        return failErrno("open state directory " + root_ + "/" + id);
+    }
+    return ContainerDir(UniqueFd(fd), root_ + "/" + id);
+}
+
+Result<void> StateStore::remove(const std::string &id)
+{
+    int fd = ::openat(fd_.get(), id.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return {};
+        return failErrno("open state directory " + root_ + "/" + id);
+    }
+    std::unique_ptr<DIR, int (*)(DIR *)> dir(::fdopendir(fd), ::closedir);
+    if (!dir) {
+        ::close(fd);
+        return failErrno("read state directory " + root_ + "/" + id);
+    }
+    // The directory holds only flat files husk wrote (state.json, fifo, temp files).
+    while (dirent *e = ::readdir(dir.get())) {
+        std::string name = e->d_name;
+        if (name == "." || name == "..")
+            continue;
+        if (::unlinkat(fd, name.c_str(), 0) < 0 && errno != ENOENT)
+            return failErrno("remove " + root_ + "/" + id + "/" + name);
+    }
+    if (::unlinkat(fd_.get(), id.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT)
+        return failErrno("remove " + root_ + "/" + id);
+    return {};
+}
+
+Result<std::vector<std::string>> StateStore::list() const
+{
+    int fd = ::openat(fd_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return failErrno("open " + root_);
+    std::unique_ptr<DIR, int (*)(DIR *)> dir(::fdopendir(fd), ::closedir);
+    if (!dir) {
+        ::close(fd);
+        return failErrno("read " + root_);
+    }
+    std::vector<std::string> ids;
+    while (dirent *e = ::readdir(dir.get())) {
+        std::string name = e->d_name;
+        if (name.empty() || name[0] == '.')
+            continue;
+        struct stat st;
+        if (::fstatat(fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+            continue;
+        // Not a container: directories that other husk features keep under the root.
+        if (::faccessat(fd, (name + "/state.json").c_str(), F_OK, 0) < 0 &&
+            (name == "pods" || name == "networks" || name == "ipam"))
+            continue;
+        ids.push_back(name);
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+} // namespace husk

@@ -1,0 +1,101 @@
+#pragma once
+
+// The on-disk state of containers: <root>/<id>/state.json (written atomically), the exec fifo,
+// and a per-container flock on the container directory so two commands never interleave.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "common/unique_fd.h"
+#include "libcontainer/cgroups/record.h"
+#include "libcontainer/container/status.h"
+
+namespace husk {
+
+/// The name of the exec fifo inside a container directory; it exists while status is created.
+constexpr const char *kExecFifoName = "exec.fifo";
+/// The bind mount holding a container's network namespace while it has linux.netDevices.
+constexpr const char *kNetnsHoldName = "netns";
+
+/// Everything husk keeps about one container.
+struct StateRecord {
+    std::string id;
+    Status status = Status::Creating; // as last recorded; the live status is derived from pid
+    pid_t pid = 0;
+    uint64_t initStartTime = 0;
+    std::string bundle;
+    std::string rootfs;
+    std::string created; // RFC 3339
+    uid_t owner = 0;
+    std::map<std::string, std::string> annotations;
+    CgroupRecord cgroup;
+    nlohmann::json config; // the config the container was created with
+};
+
+/// Serializes a record to the state.json document.
+nlohmann::json stateRecordToJson(const StateRecord &r);
+/// Parses a state.json document.
+[[nodiscard]] Result<StateRecord> stateRecordFromJson(const nlohmann::json &j);
+
+/// One container's directory, held open and (optionally) locked.
+class ContainerDir
+{
+public:
+    ContainerDir(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+
+    /// The directory's absolute path.
+    const std::string &path() const { return path_; }
+    /// The directory fd.
+    int fd() const { return fd_.get(); }
+    /// Takes the exclusive per-container lock (blocks until free).
+    [[nodiscard]] Result<void> lock();
+    /// Releases the lock (for every copy of this open file description, e.g. in a child).
+    void unlock();
+    /// Writes state.json atomically.
+    [[nodiscard]] Result<void> save(const StateRecord &r);
+    /// Reads state.json.
+    [[nodiscard]] Result<StateRecord> load() const;
+    /// Whether the exec fifo still exists (the container was created but not started).
+    bool hasExecFifo() const;
+    /// Creates the exec fifo.
+    [[nodiscard]] Result<void> makeExecFifo();
+    /// Removes the exec fifo.
+    void removeExecFifo();
+
+private:
+    UniqueFd fd_;
+    std::string path_;
+};
+
+/// The state root (--root), holding one directory per container.
+class StateStore
+{
+public:
+    /// Opens the root, creating it (mode 0700) if needed.
+    [[nodiscard]] static Result<StateStore> open(const std::string &root);
+
+    /// The root's path.
+    const std::string &root() const { return root_; }
+    /// Creates a new container directory; fails if the id exists.
+    [[nodiscard]] Result<ContainerDir> create(const std::string &id);
+    /// Opens an existing container directory; fails with ENOENT if there is none.
+    [[nodiscard]] Result<ContainerDir> openContainer(const std::string &id) const;
+    /// Removes a container directory and everything in it.
+    [[nodiscard]] Result<void> remove(const std::string &id);
+    /// The ids of all containers, sorted.
+    [[nodiscard]] Result<std::vector<std::string>> list() const;
+
+private:
+    StateStore(UniqueFd fd, std::string root) : fd_(std::move(fd)), root_(std::move(root)) {}
+    UniqueFd fd_;
+    std::string root_;
+};
+
+} // namespace husk

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+
+#include "common/result.h"
+#include "common/unique_fd.h"
+
+namespace husk {
+
+/// Start time of a process (field 22 of /proc/PID/stat, clock ticks since boot); nullopt when
+/// the process does not exist or is a zombie (it has exited).
+std::optional<uint64_t> processStartTime(pid_t pid);
+
+/// Whether pid is alive and is the same process that had startTime (guards against pid reuse).
+bool processMatches(pid_t pid, uint64_t startTime);
+
+/// A pidfd for pid, verified to be the process with startTime (so a signal never hits a reused
+/// pid). Fails with ESRCH when the process is gone.
+[[nodiscard]] Result<UniqueFd> openVerifiedPidfd(pid_t pid, uint64_t startTime);
+
+/// Sends sig through a pidfd.
+[[nodiscard]] Result<void> pidfdSignal(int pidfd, int sig);
+
+/// Waits until the process behind pidfd exits, up to timeoutMs (-1: forever). True if it exited.
+bool pidfdWaitExit(int pidfd, int timeoutMs);
+
+/// Whether the process behind pidfd is husk's own child (reaped with waitid) or another's.
+enum class Reap { Child, NotOurs };
+
+/// SIGKILLs the process behind pidfd and waits up to timeoutMs for it to exit; a child of
+/// ours is then reaped through the same pidfd, so no pid is ever looked up again. True once
+/// it is gone. The one place husk kills a process it holds a pidfd for.
+bool killThroughPidfd(int pidfd, Reap reap, int timeoutMs = 10000);
+
+} // namespace husk
