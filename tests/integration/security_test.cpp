@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -981,6 +982,41 @@ BOOST_FIXTURE_TEST_CASE(failing_create_hooks_fail_create_and_clean_up, Fixture)
             BOOST_TEST((log.names() == std::vector<std::string>{kind + ".before"}),
                        joined(log.names()));
             checkNothingLeft(*this, id, statePid(log.entry(kind + ".before")), id);
+        }
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(failed_create_kills_and_reaps_its_init_itself, Fixture,
+                        *utf::precondition(notRunc))
+{
+    // A create that fails after the spawn (a createRuntime hook exits 3) kills the init
+    // through its pidfd and reaps it before it returns: the init is gone, not even a zombie,
+    // and it never lands on us (the harness is a child subreaper, so an init husk had left
+    // unreaped would be re-parented here). Both spawn paths: one clone3, and an intermediate
+    // that joins a namespace by path and clones the init with CLONE_PARENT.
+    HookLog log(bundle);
+    for (bool intermediate : {false, true}) {
+        BOOST_TEST_CONTEXT((intermediate ? "through an intermediate" : "one clone3"))
+        {
+            fs::remove(log.dir() / "log");
+            std::string id = newId();
+            bundle.config()["linux"]["cgroupsPath"] = "/" + id;
+            bundle.config()["hooks"] = {
+                {"createRuntime", {log.hook("createRuntime"), log.failing()}}};
+            if (intermediate)
+                bundle.setNamespace("network", "/proc/" + std::to_string(::getpid()) + "/ns/net");
+            bundle.setProbeArgs({"exit", "0"});
+            bundle.save();
+            CommandResult c = create(id);
+            BOOST_TEST(c.failed(), c.describe());
+            pid_t init = statePid(log.entry("createRuntime"));
+            BOOST_TEST_REQUIRE(init > 0);
+            siginfo_t info{};
+            int onUs = ::waitid(P_PID, static_cast<id_t>(init), &info, WEXITED | WNOHANG | WNOWAIT);
+            BOOST_TEST(onUs == -1, "init " << init << " was left for the subreaper to reap");
+            BOOST_TEST(!fs::exists("/proc/" + std::to_string(init)),
+                       "init " << init << " still exists (alive or a zombie)");
+            checkNothingLeft(*this, id, init, id);
         }
     }
 }

@@ -1,5 +1,5 @@
-// libcontainer/process/: the sync socket (sync.h), timeOffsetsText (spawn.h) and lookPath
-// (init.h).
+// libcontainer/process/: the sync socket (sync.h) and its supervisor (supervise.h),
+// timeOffsetsText (clone.h) and lookPath (init.h).
 
 #define BOOST_TEST_MODULE process
 #include "tests/unit/libcontainer_test_helpers.h"
@@ -14,11 +14,13 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
 #include "libcontainer/process/init.h"
 #include "libcontainer/process/clone.h"
+#include "libcontainer/process/supervise.h"
 #include "libcontainer/process/sync.h"
 
 using namespace husk;
@@ -337,6 +339,211 @@ BOOST_FIXTURE_TEST_CASE(empty_path_entry_is_cwd, PathFixture)
     auto r = lookPath("tool", {"PATH=/nonexistent::" + bin2});
     fs::current_path(saved);
     BOOST_TEST(require(std::move(r)) == "./tool");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---- process::Supervisor against a fake child over a real socketpair -------------------------
+
+namespace {
+
+// A scripted child on a thread: each step sends or expects one message. What it saw is
+// recorded for the test to check once it has finished (Boost.Test asserts stay on the main
+// thread).
+struct FakePeer {
+    SyncSocket sock;
+    std::vector<std::string> seen;
+    std::thread thread;
+
+    template <typename F> void run(F script)
+    {
+        thread = std::thread([this, script] {
+            script(*this);
+            sock.close(); // the child exits (or execs): the parent sees EOF
+        });
+    }
+    void send(SyncMsg m, int32_t value = 0, int fd = -1)
+    {
+        if (!sock.send(m, value, {}, fd))
+            seen.push_back("send failed");
+    }
+    void expect(SyncMsg m)
+    {
+        auto p = sock.expect(m);
+        seen.push_back(p ? std::string("got ") + syncMsgName(m) + "(" + std::to_string(p->value) +
+                               ")"
+                         : "error: " + p.error().what());
+    }
+    ~FakePeer()
+    {
+        if (thread.joinable())
+            thread.join();
+    }
+};
+
+// An fd to pass around: one end of a pipe.
+UniqueFd somePipe()
+{
+    int p[2];
+    BOOST_REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+    ::close(p[1]);
+    return UniqueFd(p[0]);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(supervisor)
+
+BOOST_AUTO_TEST_CASE(init_requests_are_served_in_order_and_acknowledged)
+{
+    auto [parent, child] = socketPair();
+    FakePeer peer{std::move(child)};
+    UniqueFd console = somePipe(), notify = somePipe();
+    peer.run([&](FakePeer &p) {
+        p.expect(SyncMsg::Go);
+        p.send(SyncMsg::ConsoleFd, 0, console.get());
+        p.send(SyncMsg::SeccompFd, 0, notify.get());
+        p.expect(SyncMsg::SeccompFdAck);
+        p.send(SyncMsg::CreateHooks);
+        p.expect(SyncMsg::CreateHooksDone);
+        p.send(SyncMsg::Ready);
+        p.expect(SyncMsg::ReadyAck);
+    });
+    std::vector<std::string> handled;
+    SupervisorHandlers h;
+    h.consoleFd = [&](UniqueFd fd) -> Result<void> {
+        handled.push_back(fd ? "console fd" : "console without fd");
+        return {};
+    };
+    h.seccompFd = [&](UniqueFd fd) -> Result<void> {
+        handled.push_back(fd ? "seccomp fd" : "seccomp without fd");
+        return {};
+    };
+    h.createHooks = [&]() -> Result<void> {
+        handled.push_back("hooks");
+        return {};
+    };
+    Supervisor s(parent, std::move(h));
+    requireOk(s.go(4242));
+    requireOk(s.untilReady());
+    requireOk(s.acknowledgeReady());
+    peer.thread.join();
+    BOOST_TEST(handled == (std::vector<std::string>{"console fd", "seccomp fd", "hooks"}));
+    BOOST_TEST(peer.seen ==
+               (std::vector<std::string>{"got Go(4242)", "got SeccompFdAck(0)",
+                                         "got CreateHooksDone(0)", "got ReadyAck(0)"}));
+}
+
+BOOST_AUTO_TEST_CASE(exec_ends_at_eof_and_serves_the_seccomp_fd)
+{
+    auto [parent, child] = socketPair();
+    FakePeer peer{std::move(child)};
+    UniqueFd notify = somePipe();
+    peer.run([&](FakePeer &p) {
+        p.expect(SyncMsg::Go);
+        p.send(SyncMsg::SeccompFd, 0, notify.get());
+        p.expect(SyncMsg::SeccompFdAck);
+    });
+    int seccompFds = 0;
+    SupervisorHandlers h;
+    h.seccompFd = [&](UniqueFd) -> Result<void> {
+        ++seccompFds;
+        return {};
+    };
+    Supervisor s(parent, std::move(h));
+    requireOk(s.go());
+    requireOk(s.untilExec());
+    peer.thread.join();
+    BOOST_TEST(seccompFds == 1);
+    BOOST_TEST(peer.seen == (std::vector<std::string>{"got Go(0)", "got SeccompFdAck(0)"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_message_of_the_wrong_phase_or_direction_is_an_error)
+{
+    {
+        auto [parent, child] = socketPair();
+        FakePeer peer{std::move(child)};
+        peer.run([](FakePeer &p) { p.send(SyncMsg::ReadyAck); }); // the parent's message
+        Supervisor s(parent, {});
+        BOOST_TEST(errorText(s.untilReady()) ==
+                   "sync: unexpected ReadyAck from the container init");
+    }
+    {
+        auto [parent, child] = socketPair();
+        FakePeer peer{std::move(child)};
+        peer.run([](FakePeer &p) { p.send(SyncMsg::CreateHooks); }); // only an init has hooks
+        SupervisorHandlers h;
+        h.createHooks = []() -> Result<void> { return {}; };
+        Supervisor s(parent, std::move(h));
+        BOOST_TEST(errorText(s.untilExec()) ==
+                   "sync: unexpected CreateHooks from the exec'd process");
+    }
+    {
+        auto [parent, child] = socketPair();
+        FakePeer peer{std::move(child)};
+        peer.run([](FakePeer &p) { p.send(SyncMsg::Ready); });
+        Supervisor s(parent, {});
+        BOOST_TEST(errorText(s.untilExec()) == "sync: unexpected Ready from the exec'd process");
+    }
+    {
+        // A request nobody handles (no terminal was asked for) is as unexpected.
+        auto [parent, child] = socketPair();
+        FakePeer peer{std::move(child)};
+        UniqueFd fd = somePipe();
+        peer.run([&](FakePeer &p) { p.send(SyncMsg::ConsoleFd, 0, fd.get()); });
+        Supervisor s(parent, {});
+        BOOST_TEST(errorText(s.untilReady()) ==
+                   "sync: unexpected ConsoleFd from the container init");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_peer_that_dies_mid_protocol_is_an_error_until_ready)
+{
+    auto [parent, child] = socketPair();
+    FakePeer peer{std::move(child)};
+    UniqueFd fd = somePipe();
+    peer.run([&](FakePeer &p) { p.send(SyncMsg::ConsoleFd, 0, fd.get()); }); // then exits
+    int consoles = 0;
+    SupervisorHandlers h;
+    h.consoleFd = [&](UniqueFd) -> Result<void> {
+        ++consoles;
+        return {};
+    };
+    Supervisor s(parent, std::move(h));
+    BOOST_TEST(errorText(s.untilReady()) == "container init exited during setup");
+    BOOST_TEST(consoles == 1);
+}
+
+BOOST_AUTO_TEST_CASE(the_childs_error_and_a_failing_handler_end_it)
+{
+    {
+        auto [parent, child] = socketPair();
+        FakePeer peer{std::move(child)};
+        peer.run([](FakePeer &p) { p.sock.sendError(Error("rootfs: mount /proc", EPERM)); });
+        Supervisor s(parent, {});
+        auto r = s.untilReady();
+        BOOST_TEST(errorMessage(r) == "rootfs: mount /proc");
+        BOOST_TEST(errorCode(r) == EPERM);
+    }
+    {
+        // A failed createRuntime hook: no CreateHooksDone is sent, the child sees EOF.
+        auto [parent, child] = socketPair();
+        FakePeer peer{std::move(child)};
+        peer.run([](FakePeer &p) {
+            p.send(SyncMsg::CreateHooks);
+            p.expect(SyncMsg::CreateHooksDone);
+        });
+        SupervisorHandlers h;
+        h.createHooks = []() -> Result<void> { return fail("createRuntime hook exited 1"); };
+        {
+            Supervisor s(parent, std::move(h));
+            BOOST_TEST(errorText(s.untilReady()) == "createRuntime hook exited 1");
+        }
+        parent.close();
+        peer.thread.join();
+        BOOST_TEST(peer.seen ==
+                   (std::vector<std::string>{"error: container process exited during setup"}));
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
