@@ -140,6 +140,9 @@ run_script() { # name, then the command
 echo "==> man pages and shell completions cover every command and flag of --help"
 run_script cli-docs "$HUSK_SRC/tests/docs/check_cli_docs.sh" "$HUSK_RUNTIME" "$HUSK_SRC"
 
+echo "==> the include graph runs downwards (tests/docs/check_layers.sh)"
+run_script layers "$HUSK_SRC/tests/docs/check_layers.sh" "$HUSK_SRC"
+
 echo "==> the Debian package (build, lintian, install, run, purge)"
 run_script package "$HUSK_SRC/scripts/package.sh"
 
