@@ -351,10 +351,7 @@ Result<UniqueFd> CgroupManager::openUnified() const
     auto it = record_.paths.find("unified");
     if (it == record_.paths.end() || systemdOwned())
         return UniqueFd();
-    int fd = ::open(it->second.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return failErrno("open cgroup " + it->second);
-    return UniqueFd(fd);
+    return HUSK_TRY_CTX(openFd(it->second, O_PATH | O_DIRECTORY), "cgroup");
 }
 
 Result<std::vector<pid_t>> CgroupManager::pids() const

@@ -175,10 +175,8 @@ Result<void> startContainer(const GlobalOptions &g, const std::string &id)
     UniqueFd pidfd = HUSK_TRY(openVerifiedPidfd(rec.pid, rec.initStartTime));
     // Opening the read side releases the init's blocking open of the write side. O_NONBLOCK
     // plus poll on the pidfd means a dead init is an error, never a hang.
-    int fifo = ::openat(dir.fd(), kExecFifoName, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fifo < 0)
-        return failErrno("open exec fifo");
-    UniqueFd fifoFd(fifo);
+    UniqueFd fifoFd =
+        HUSK_TRY_CTX(openFdAt(dir.fd(), kExecFifoName, O_RDONLY | O_NONBLOCK), "exec fifo");
     pollfd fds[2] = {{fifoFd.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
     for (;;) {
         int r = ::poll(fds, 2, -1);

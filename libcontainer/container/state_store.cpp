@@ -148,13 +148,12 @@ Result<ContainerDir> StateStore::create(const std::string &id)
 
 Result<ContainerDir> StateStore::openContainer(const std::string &id) const
 {
-    int fd = ::openat(fd_.get(), id.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return fail("container \"" + id + "\" does not exist", ENOENT);
-        return failErrno("open state directory " + root_ + "/" + id);
-    }
-    return ContainerDir(UniqueFd(fd), root_ + "/" + id);
+    auto fd = openFdAt(fd_.get(), id.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (!fd && fd.error().code() == ENOENT)
+        return fail("container \"" + id + "\" does not exist", ENOENT);
+    if (!fd)
+        return wrap(fd.error(), "state directory " + root_);
+    return ContainerDir(std::move(*fd), root_ + "/" + id);
 }
 
 Result<void> StateStore::remove(const std::string &id)

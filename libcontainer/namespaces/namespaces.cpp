@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "common/file.h"
+
 namespace husk {
 
 int cloneFlag(spec::NamespaceType t)
@@ -69,10 +71,8 @@ Result<NamespacePlan> planNamespaces(const spec::Config &config)
         const spec::Namespace &ns = nss[i];
         std::string field = "linux.namespaces[" + std::to_string(i) + "]";
         if (!ns.path.empty()) {
-            int fd = ::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC);
-            if (fd < 0)
-                return failErrno(field + ".path: open " + ns.path);
-            UniqueFd owned(fd);
+            UniqueFd owned = HUSK_TRY_CTX(openFd(ns.path, O_RDONLY), field + ".path");
+            const int fd = owned.get();
             // A path of another namespace type would make setns join the wrong thing or fail
             // late; check now (linux_ns_path_type).
             int type = ::ioctl(fd, NS_GET_NSTYPE);

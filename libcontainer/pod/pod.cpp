@@ -91,13 +91,12 @@ Result<PodDir> openPod(const GlobalOptions &g, const std::string &name)
 {
     HUSK_TRY(validateId(name));
     std::string path = podsDir(g) + "/" + name;
-    int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return fail("pod \"" + name + "\" does not exist", ENOENT);
-        return failErrno("open pod " + path);
-    }
-    PodDir d{UniqueFd(fd), path};
+    auto fd = openFd(path, O_RDONLY | O_DIRECTORY);
+    if (!fd && fd.error().code() == ENOENT)
+        return fail("pod \"" + name + "\" does not exist", ENOENT);
+    if (!fd)
+        return wrap(fd.error(), "pod " + name);
+    PodDir d{std::move(*fd), path};
     if (::flock(d.fd.get(), LOCK_EX) < 0)
         return failErrno("lock pod " + name);
     return d;

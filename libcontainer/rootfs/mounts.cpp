@@ -9,6 +9,7 @@
 
 #include <memory>
 
+#include "common/file.h"
 #include "common/log.h"
 #include "libcontainer/rootfs/internal.h"
 #include "libcontainer/rootfs/paths.h"
@@ -271,10 +272,7 @@ Result<void> mountOther(int rootfd, const PlannedMount &m, bool &devReadonly)
 
 Result<UniqueFd> openHostPath(const std::string &hostPath)
 {
-    int fd = ::open(hostPath.c_str(), O_PATH | O_CLOEXEC);
-    if (fd < 0)
-        return failErrno("open");
-    return UniqueFd(fd);
+    return openFd(hostPath, O_PATH);
 }
 
 Result<void> applyMounts(int rootfd, const RootfsPlan &plan, bool &devReadonly)
