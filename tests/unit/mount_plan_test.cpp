@@ -6,6 +6,8 @@
 #include <linux/mount.h>
 #include <sys/mount.h>
 
+#include <bit>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,93 +43,72 @@ spec::Config configWith(std::vector<spec::Mount> mounts)
     return c;
 }
 
-struct FlagCase {
-    const char *name;
-    bool clears;
-    unsigned long flag;
-};
-
-// Every mount(8) flag option husk knows, with what it must do.
-const FlagCase kFlagCases[] = {
-    {"async", true, MS_SYNCHRONOUS},
-    {"atime", true, MS_NOATIME},
-    {"bind", false, MS_BIND},
-    {"dev", true, MS_NODEV},
-    {"diratime", true, MS_NODIRATIME},
-    {"dirsync", false, MS_DIRSYNC},
-    {"exec", true, MS_NOEXEC},
-    {"iversion", false, MS_I_VERSION},
-    {"lazytime", false, MS_LAZYTIME},
-    {"loud", true, MS_SILENT},
-    {"mand", false, MS_MANDLOCK},
-    {"noatime", false, MS_NOATIME},
-    {"nodev", false, MS_NODEV},
-    {"nodiratime", false, MS_NODIRATIME},
-    {"noexec", false, MS_NOEXEC},
-    {"noiversion", true, MS_I_VERSION},
-    {"nolazytime", true, MS_LAZYTIME},
-    {"nomand", true, MS_MANDLOCK},
-    {"norelatime", true, MS_RELATIME},
-    {"nostrictatime", true, MS_STRICTATIME},
-    {"nosuid", false, MS_NOSUID},
-    {"nosymfollow", false, MS_NOSYMFOLLOW},
-    {"rbind", false, MS_BIND | MS_REC},
-    {"relatime", false, MS_RELATIME},
-    {"remount", false, MS_REMOUNT},
-    {"ro", false, MS_RDONLY},
-    {"rw", true, MS_RDONLY},
-    {"silent", false, MS_SILENT},
-    {"strictatime", false, MS_STRICTATIME},
-    {"suid", true, MS_NOSUID},
-    {"symfollow", true, MS_NOSYMFOLLOW},
-    {"sync", false, MS_SYNCHRONOUS},
-};
-
-struct AttrCase {
-    const char *name;
-    bool clears;
-    uint64_t attr;
-};
-
-const AttrCase kAttrCases[] = {
-    {"rro", false, MOUNT_ATTR_RDONLY},
-    {"rrw", true, MOUNT_ATTR_RDONLY},
-    {"rnosuid", false, MOUNT_ATTR_NOSUID},
-    {"rsuid", true, MOUNT_ATTR_NOSUID},
-    {"rnodev", false, MOUNT_ATTR_NODEV},
-    {"rdev", true, MOUNT_ATTR_NODEV},
-    {"rnoexec", false, MOUNT_ATTR_NOEXEC},
-    {"rexec", true, MOUNT_ATTR_NOEXEC},
-    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME},
-    {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
-    {"rrelatime", false, MOUNT_ATTR_RELATIME},
-    {"rnorelatime", true, MOUNT_ATTR_RELATIME},
-    {"rnoatime", false, MOUNT_ATTR_NOATIME},
-    {"ratime", true, MOUNT_ATTR_NOATIME},
-    {"rstrictatime", false, MOUNT_ATTR_STRICTATIME},
-    {"rnostrictatime", true, MOUNT_ATTR_STRICTATIME},
-    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW},
-    {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
-};
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(mount_options)
 
-BOOST_AUTO_TEST_CASE(each_flag_option_sets_or_clears_its_flag)
+// The library's own vocabulary (what `features` advertises), checked for consistency rather
+// than against a second copy of its table: every name parses to exactly one effect, every flag
+// or attribute an option turns off is one another option turns on, and each recursive "rX"
+// agrees with its plain "X" in direction.
+BOOST_AUTO_TEST_CASE(every_known_option_has_one_consistent_effect)
 {
-    for (const FlagCase &c : kFlagCases) {
-        BOOST_TEST_CONTEXT("option " << c.name)
+    unsigned long setFlags = 0, clearedFlags = 0;
+    uint64_t setAttrs = 0, clearedAttrs = 0;
+    std::map<std::string, bool> clears; // option -> turns its flag or attribute off
+    const std::vector<std::string_view> names = knownMountOptions();
+    BOOST_TEST(names.size() > 50u);
+    for (std::string_view name : names) {
+        // MOUNT_ATTR_RELATIME is 0 (relatime is the kernel's default atime mode), so these two
+        // carry no bit of their own and parse to nothing visible here. (Applying them needs
+        // MOUNT_ATTR__ATIME in attr_clr, which mounts.cpp adds only when a set bit is there: a
+        // known gap, left for the runc-parity work.)
+        if (name == "rrelatime" || name == "rnorelatime")
+            continue;
+        BOOST_TEST_CONTEXT("option " << name)
         {
-            MountOptions o = parse({c.name});
-            BOOST_TEST(o.flags == (c.clears ? 0UL : c.flag));
-            BOOST_TEST(o.cleared == (c.clears ? c.flag : 0UL));
-            BOOST_TEST(o.propagation.empty());
-            BOOST_TEST(o.attrSet == 0U);
-            BOOST_TEST(o.attrClear == 0U);
+            MountOptions o = parse({std::string(name)});
+            int effects = (o.flags | o.cleared ? 1 : 0) + (o.propagation.empty() ? 0 : 1) +
+                          (o.attrSet | o.attrClear ? 1 : 0) + (o.tmpcopyup || o.idmap ? 1 : 0);
+            BOOST_TEST(effects == (name == "defaults" ? 0 : 1));
+            BOOST_TEST(!(o.flags && o.cleared));
+            BOOST_TEST(!(o.attrSet && o.attrClear));
             BOOST_TEST(o.data.empty());
+            // One bit each; rbind alone is two (bind, recursively).
+            if (name != "rbind") {
+                BOOST_TEST(std::popcount(o.flags | o.cleared) <= 1);
+                BOOST_TEST(std::popcount(o.attrSet | o.attrClear) <= 1);
+            }
+            setFlags |= o.flags;
+            clearedFlags |= o.cleared;
+            setAttrs |= o.attrSet;
+            clearedAttrs |= o.attrClear;
+            if (o.flags | o.cleared | o.attrSet | o.attrClear)
+                clears[std::string(name)] = (o.cleared | o.attrClear) != 0;
         }
     }
+    BOOST_TEST((clearedFlags & ~setFlags) == 0UL, "flags only ever turned off");
+    BOOST_TEST((clearedAttrs & ~setAttrs) == 0U, "attributes only ever turned off");
+    int recursive = 0;
+    for (const auto &[name, off] : clears) {
+        if (name.size() < 2 || name[0] != 'r' || !clears.contains(name.substr(1)) ||
+            name == "rbind" || name == "relatime")
+            continue;
+        ++recursive;
+        BOOST_TEST(off == clears.at(name.substr(1)), name << " and " << name.substr(1));
+    }
+    BOOST_TEST(recursive >= 16);
+    // Anchors in mount(8)'s words, so a consistent but wrong table still fails.
+    BOOST_TEST(parse({"ro"}).flags == static_cast<unsigned long>(MS_RDONLY));
+    BOOST_TEST(parse({"rw"}).cleared == static_cast<unsigned long>(MS_RDONLY));
+    BOOST_TEST(parse({"nosuid"}).flags == static_cast<unsigned long>(MS_NOSUID));
+    BOOST_TEST(parse({"exec"}).cleared == static_cast<unsigned long>(MS_NOEXEC));
+    BOOST_TEST(parse({"noatime"}).flags == static_cast<unsigned long>(MS_NOATIME));
+    BOOST_TEST(parse({"async"}).cleared == static_cast<unsigned long>(MS_SYNCHRONOUS));
+    BOOST_TEST(parse({"rbind"}).flags == static_cast<unsigned long>(MS_BIND | MS_REC));
+    BOOST_TEST(parse({"rro"}).attrSet == static_cast<uint64_t>(MOUNT_ATTR_RDONLY));
+    BOOST_TEST(parse({"rexec"}).attrClear == static_cast<uint64_t>(MOUNT_ATTR_NOEXEC));
+    BOOST_TEST(parse({"rnosymfollow"}).attrSet == static_cast<uint64_t>(MOUNT_ATTR_NOSYMFOLLOW));
 }
 
 BOOST_AUTO_TEST_CASE(defaults_is_a_no_op)
@@ -163,21 +144,6 @@ BOOST_AUTO_TEST_CASE(propagation_options_kept_in_order)
     BOOST_TEST(o.propagation == expected, boost::test_tools::per_element());
     BOOST_TEST(o.flags == 0UL);
     BOOST_TEST(o.data.empty());
-}
-
-BOOST_AUTO_TEST_CASE(each_recursive_attribute_sets_or_clears)
-{
-    for (const AttrCase &c : kAttrCases) {
-        BOOST_TEST_CONTEXT("option " << c.name)
-        {
-            MountOptions o = parse({c.name});
-            BOOST_TEST(o.attrSet == (c.clears ? 0U : c.attr));
-            BOOST_TEST(o.attrClear == (c.clears ? c.attr : 0U));
-            BOOST_TEST(o.flags == 0UL);
-            BOOST_TEST(o.cleared == 0UL);
-            BOOST_TEST(o.data.empty());
-        }
-    }
 }
 
 BOOST_AUTO_TEST_CASE(recursive_attributes_later_wins)
