@@ -1,6 +1,7 @@
 #pragma once
 
-// Shared by the container command files (container.cpp, exec.cpp); not libcontainer's surface.
+// Shared by the container command files (create, lifecycle, exec, run, manage, ps); not
+// libcontainer's surface.
 
 #include <signal.h>
 

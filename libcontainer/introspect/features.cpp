@@ -28,7 +28,7 @@ Json names(const std::vector<std::string_view> &list)
 }
 
 // Whether create accepts a config whose linux section sets what `set` sets: the booleans then
-// follow support.cpp instead of restating it.
+// follow supported.cpp instead of restating it.
 bool accepted(const std::function<void(spec::Linux &)> &set)
 {
     spec::Config config;
@@ -99,7 +99,7 @@ Json linuxFeatures(bool spec13)
     linux["capabilities"] = names(capabilities);
     linux["cgroup"] = cgroupFeatures();
     linux["seccomp"] = seccompFeatures();
-    // Both LSMs are implemented (process_attrs.h); whether this host has them is `husk check`'s.
+    // Both LSMs are implemented (process/attrs, security/lsm); whether this host has them is `husk check`'s.
     linux["apparmor"] = Json{{"enabled", true}};
     linux["selinux"] = Json{{"enabled", true}};
     if (spec13)

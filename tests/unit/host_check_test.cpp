@@ -1,4 +1,4 @@
-// libcontainer/host_check.h: the report judged and printed from fixed facts (text byte for byte,
+// libcontainer/introspect/check.h: the report judged and printed from fixed facts (text byte for byte,
 // JSON by key), and one real probe of this host that must at least find what every Linux has.
 
 #define BOOST_TEST_MODULE host_check

@@ -1,4 +1,4 @@
-// libcontainer/init_builder.h: checkSysctls and buildInitPlan on parsed configs.
+// libcontainer/process/plan.h: checkSysctls and buildInitPlan on parsed configs.
 
 #define BOOST_TEST_MODULE init_builder
 #include "tests/unit/libcontainer_test_helpers.h"

@@ -1,4 +1,4 @@
-// libcontainer/oci_features.h: the structure has what features.md requires, and every name it
+// libcontainer/introspect/features.h: the structure has what features.md requires, and every name it
 // advertises is one the config parsers accept (the promise a caller relies on).
 
 #define BOOST_TEST_MODULE oci_features

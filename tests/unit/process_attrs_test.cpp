@@ -1,4 +1,4 @@
-// libcontainer/process_attrs.h: every planner and checker, and the apply functions an
+// libcontainer/process/attrs/ (and security/lsm.h): every planner and checker, and the apply functions an
 // unprivileged process can exercise, each in a forked child so the test runner keeps its own
 // scheduling, affinity, personality and memory policy.
 

@@ -1,4 +1,4 @@
-// libcontainer/seccomp_notify.h: the container process state, the hand-off to a seccomp agent
+// libcontainer/security/seccomp/notify.h: the container process state, the hand-off to a seccomp agent
 // and the notify listener, ending with a real agent answering a notified syscall. No root:
 // the filters are loaded in forked children under no_new_privs.
 

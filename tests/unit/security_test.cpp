@@ -431,7 +431,7 @@ BOOST_AUTO_TEST_CASE(process_fields)
 {
     BOOST_TEST(unsupported([](spec::Config &c) { c.process->commandLine = "sh"; }) ==
                "process.commandLine: only valid on Windows");
-    // Applied by process_attrs; whether the host has the LSM is checkHostFeatures' business.
+    // Applied by process/attrs and security/lsm; whether the host has the LSM is checkHostFeatures' business.
     spec::Config c = configFromText(kPlain);
     c.process->scheduler = spec::Scheduler{};
     c.process->ioPriority = spec::IoPriority{};
@@ -523,7 +523,7 @@ BOOST_AUTO_TEST_CASE(linux_fields)
     withDevice.linux->netDevices["eth1"] = {};
     BOOST_TEST(checkSupported(withDevice).has_value());
     BOOST_TEST(unsupported([](spec::Config &c) { c.linux->netDevices["bad/name"] = {}; }) != "");
-    // Applied now: personality, memoryPolicy (process_attrs) and Landlock.
+    // Applied now: personality, memoryPolicy (process/attrs) and Landlock.
     spec::Config c = configFromText(kPlain);
     c.linux->personality = spec::Personality{};
     c.linux->memoryPolicy = spec::MemoryPolicy{};

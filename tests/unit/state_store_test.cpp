@@ -1,4 +1,4 @@
-// libcontainer/state_store.h: state.json (de)serialization, the state root, container
+// libcontainer/container/state_store.h: state.json (de)serialization, the state root, container
 // directories, atomic saves, the exec fifo and the per-container lock.
 
 #define BOOST_TEST_MODULE state_store
