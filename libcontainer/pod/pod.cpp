@@ -24,19 +24,15 @@
 #include "common/unique_fd.h"
 #include "libcontainer/container/internal.h"
 #include "libcontainer/container/id.h"
-#include "libcontainer/network/firewall.h"
-#include "libcontainer/network/ipam.h"
+#include "libcontainer/container/transaction.h"
+#include "libcontainer/network/attach.h"
 #include "libcontainer/network/manage.h"
 #include "libcontainer/network/store.h"
 #include "libcontainer/pod/pod_files.h"
 #include "libcontainer/process/pidfd.h"
 #include "libcontainer/process/clone.h"
 #include "libcontainer/container/state_store.h"
-#include "netlink/address.h"
-#include "netlink/ip_address.h"
 #include "netlink/link.h"
-#include "netlink/netns.h"
-#include "netlink/route.h"
 #include "netlink/socket.h"
 #include "spec/state.h"
 
@@ -160,87 +156,6 @@ void stopMember(const GlobalOptions &g, const std::string &id, int timeoutMs)
     }
 }
 
-// The host end of a pod's veth: "hk" and a hash of the pod name, within IFNAMSIZ.
-std::string hostVethName(const std::string &pod)
-{
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "hk%08x", network::fnv1a(pod));
-    return buf;
-}
-
-netlink::IpPrefix toPrefix(const network::IpAddress &a, int length)
-{
-    return {network::toNetlink(a), static_cast<unsigned>(length)};
-}
-
-// Bridge networking for a pod whose pause runs: lease, bridge with the gateway address, a veth
-// whose "eth0" end is created inside the pod, its address, and the default route. On failure
-// everything it made is undone (the veth pair goes with its host end; the lease is released).
-// Returns the network's definition.
-Result<network::Network> connectPod(const GlobalOptions &g, const PodCreateOptions &o,
-                                    std::span<const network::PortForward> forwards, PodRecord &r)
-{
-    network::NetworkPaths paths{g.root, network::networkDir()};
-    network::LeaseRequest req;
-    req.container = r.name;
-    if (!o.ip.empty())
-        req.ipv4 = HUSK_TRY_CTX(network::parseIpAddress(o.ip), "--ip");
-    auto [net, lease] = HUSK_TRY(network::allocateAddress(paths, r.network, req));
-    network::Ipam ipam(g.root, r.network);
-    const std::string veth = hostVethName(r.name);
-    auto undo = [&] {
-        if (!forwards.empty())
-            if (auto fw = network::Firewall::open())
-                (void)fw->removePortForwards(r.name);
-        if (auto s = netlink::Socket::open())
-            (void)netlink::deleteLink(*s, veth);
-        (void)ipam.release(r.name, "eth0");
-    };
-    auto done = [&]() -> Result<void> {
-        netlink::Socket host = HUSK_TRY(netlink::Socket::open());
-        netlink::IpPrefix gateway = toPrefix(net.ipv4.gateway, net.ipv4.subnet.prefix);
-        netlink::IpPrefix address = toPrefix(lease.ipv4, net.ipv4.subnet.prefix);
-        (void)HUSK_TRY(netlink::createBridge(host, net.bridge, static_cast<uint32_t>(net.mtu)));
-        if (auto a = netlink::addAddress(host, net.bridge, gateway);
-            !a && a.error().code() != EEXIST)
-            return std::unexpected(a.error());
-        std::string nsPath = "/proc/" + std::to_string(r.pausePid) + "/ns/net";
-        UniqueFd podNs(::open(nsPath.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!podNs)
-            return failErrno("open " + nsPath);
-        HUSK_TRY(
-            netlink::createVeth(host, veth, "eth0", podNs.get(), static_cast<uint32_t>(net.mtu)));
-        HUSK_TRY(netlink::setLinkMaster(host, veth, net.bridge));
-        // Hairpin: a member reaching its own forwarded port goes out and back in this port.
-        HUSK_TRY(netlink::setHairpin(host, veth, true));
-        HUSK_TRY(netlink::setLinkUp(host, veth, true));
-        HUSK_TRY(netlink::withSocketInNetns(podNs.get(), [&](netlink::Socket &pod) -> Result<void> {
-            HUSK_TRY(netlink::addAddress(pod, "eth0", address));
-            HUSK_TRY(netlink::setLinkUp(pod, "eth0", true));
-            return netlink::addDefaultRoute(pod, gateway.address, "eth0");
-        }));
-        // The network's masquerade (and hairpin and loopback) rules, then the pod's forwards.
-        network::Firewall fw = HUSK_TRY(network::Firewall::open());
-        if (net.masquerade || !forwards.empty())
-            HUSK_TRY(network::enableForwarding(net));
-        HUSK_TRY(fw.addNetwork(net));
-        if (!forwards.empty())
-            HUSK_TRY_CTX(fw.addPortForwards(r.name, {lease.ipv4, lease.ipv6}, forwards),
-                         "--publish");
-        r.address = address.toString();
-        r.gateway = gateway.address.toString();
-        r.hostVeth = veth;
-        for (const network::PortForward &f : forwards)
-            r.ports.push_back(network::formatPortForward(f));
-        return {};
-    }();
-    if (!done) {
-        undo();
-        return wrap(done.error(), "--network bridge:" + r.network);
-    }
-    return net;
-}
-
 // resolv.conf, hosts and hostname in the pod's directory, for the members to mount.
 Result<void> writePodFiles(const PodDir &dir, const PodRecord &r,
                            const std::vector<std::string> &servers)
@@ -272,22 +187,11 @@ Result<void> writePodFiles(const PodDir &dir, const PodRecord &r,
     return {};
 }
 
-// Takes a pod off its network: the veth pair (its pod end dies with the namespace anyway)
-// and the lease.
+// Takes a pod off its network (see network::detach).
 void disconnectPod(const GlobalOptions &g, const PodRecord &r)
 {
-    if (r.mode != NetworkMode::Bridge)
-        return;
-    // By name, not from the record: a husk killed midway may have made them without saying so.
-    if (auto fw = network::Firewall::open(); !fw)
-        log::warn("pod " + r.name + ": " + fw.error().what());
-    else if (auto rm = fw->removePortForwards(r.name); !rm)
-        log::warn("pod " + r.name + ": " + rm.error().what());
-    if (auto s = netlink::Socket::open())
-        (void)netlink::deleteLink(*s, hostVethName(r.name));
-    if (!r.network.empty())
-        if (auto rel = network::Ipam(g.root, r.network).releaseAll(r.name); !rel)
-            log::warn("pod " + r.name + ": " + rel.error().what());
+    if (r.mode == NetworkMode::Bridge)
+        network::detach(g.root, r.network, r.name);
 }
 
 } // namespace
@@ -458,13 +362,13 @@ Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o)
             return fail("pod \"" + o.name + "\" already exists", EEXIST);
         return failErrno("create " + path);
     }
-    auto undoDir = [&] { std::filesystem::remove_all(path); };
-    auto opened = openPod(g, o.name);
-    if (!opened) {
-        undoDir();
-        return std::unexpected(opened.error());
-    }
-    PodDir dir = std::move(*opened);
+    // Each step made is undone, last first, unless the pod is complete.
+    CreateTransaction tx;
+    tx.onUndo([&] {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    });
+    PodDir dir = HUSK_TRY(openPod(g, o.name));
 
     PodRecord r;
     r.name = o.name;
@@ -475,76 +379,52 @@ Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o)
     r.network = network;
     r.owner = o.owner;
     // Saved before anything runs: a husk killed from here on leaves what `pod rm` needs.
-    if (auto s = dir.save(r); !s) {
-        undoDir();
-        return std::unexpected(s.error());
-    }
+    HUSK_TRY(dir.save(r));
 
     uint64_t flags = CLONE_NEWIPC | CLONE_NEWUTS;
     if (mode != NetworkMode::Host)
         flags |= CLONE_NEWNET;
     if (o.sharePid)
         flags |= CLONE_NEWPID;
-    int ready[2];
-    if (::pipe2(ready, O_CLOEXEC) < 0) {
-        undoDir();
-        return failErrno("pipe");
-    }
-    UniqueFd readEnd(ready[0]), writeEnd(ready[1]);
+    // The pause reports over the sync protocol: Ready once its namespaces are set up, or Error.
+    auto [parentEnd, childEnd] = HUSK_TRY(process::SyncSocket::pair());
     int pidfdRaw = -1;
-    auto cloned = process::cloneProcess(flags, &pidfdRaw);
-    if (!cloned) {
-        undoDir();
-        return std::unexpected(cloned.error());
-    }
-    if (*cloned == 0) {
-        readEnd.reset();
-        auto prepared = preparePause(r, mode != NetworkMode::Host);
-        std::string msg = prepared ? std::string("0") : "1" + prepared.error().what();
-        ssize_t w = ::write(writeEnd.get(), msg.data(), msg.size());
-        (void)w;
-        if (!prepared)
+    pid_t pid = HUSK_TRY(process::cloneProcess(flags, &pidfdRaw));
+    if (pid == 0) {
+        parentEnd.close();
+        if (auto prepared = preparePause(r, mode != NetworkMode::Host); !prepared) {
+            childEnd.sendError(prepared.error());
+            ::_exit(1);
+        }
+        if (!childEnd.send(process::SyncMsg::Ready))
             ::_exit(1);
         // Nothing of husk's may stay open in a process that lives as long as the pod.
         ::syscall(SYS_close_range, 3, ~0U, 0);
         execPauseImage();
         runPause();
     }
-    UniqueFd pidfd(pidfdRaw);
-    writeEnd.reset();
-    char buf[512];
-    ssize_t n = ::read(readEnd.get(), buf, sizeof buf);
-    if (n <= 0 || buf[0] != '0') {
-        (void)pidfdSignal(pidfd.get(), SIGKILL);
-        siginfo_t info{};
-        ::waitid(P_PIDFD, static_cast<id_t>(pidfd.get()), &info, WEXITED);
-        undoDir();
-        return fail("pause process: " +
-                    (n > 1 ? std::string(buf + 1, static_cast<size_t>(n - 1)) : "exited"));
-    }
-    r.pausePid = *cloned;
+    tx.ownProcess(pid, UniqueFd(pidfdRaw));
+    childEnd.close();
+    HUSK_TRY_CTX(parentEnd.expect(process::SyncMsg::Ready), "pause process");
+    r.pausePid = pid;
     r.pauseStartTime = processStartTime(r.pausePid).value_or(0);
     std::vector<std::string> servers = o.dns;
     if (mode == NetworkMode::Bridge) {
-        auto c = connectPod(g, o, forwards, r);
-        if (!c) {
-            (void)pidfdSignal(pidfd.get(), SIGKILL);
-            undoDir();
-            return std::unexpected(c.error());
-        }
+        tx.onUndo([&] { disconnectPod(g, r); });
+        network::AttachRequest req{r.name, r.network, r.pausePid, o.ip, forwards};
+        network::Attachment a =
+            HUSK_TRY(network::attach(network::NetworkPaths{g.root, network::networkDir()}, req));
+        r.address = a.address;
+        r.gateway = a.gateway;
+        r.hostVeth = a.hostVeth;
+        r.ports = a.ports;
         if (servers.empty())
-            for (const network::IpAddress &a : c->dns)
-                servers.push_back(network::formatIpAddress(a));
+            for (const network::IpAddress &dns : a.network.dns)
+                servers.push_back(network::formatIpAddress(dns));
     }
-    auto saved = writePodFiles(dir, r, servers);
-    if (saved)
-        saved = dir.save(r);
-    if (!saved) {
-        disconnectPod(g, r);
-        (void)pidfdSignal(pidfd.get(), SIGKILL);
-        undoDir();
-        return std::unexpected(saved.error());
-    }
+    HUSK_TRY(writePodFiles(dir, r, servers));
+    HUSK_TRY(dir.save(r));
+    tx.commit();
     return r;
 }
 

@@ -1,0 +1,52 @@
+#pragma once
+
+// A network namespace joined to a bridge network: the netlink work behind a pod's bridge
+// networking (lease, bridge with the gateway address, a veth pair whose "eth0" end is created
+// inside the namespace, its address and default route, the network's nf_tables rules and the
+// port forwards). Everything it makes is named after the owner, so detaching finds it by name
+// even after a husk killed midway never recorded it.
+
+#include <sys/types.h>
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "libcontainer/network/address.h"
+#include "libcontainer/network/config.h"
+#include "libcontainer/network/firewall.h"
+#include "libcontainer/network/manage.h"
+
+namespace husk::network {
+
+/// What attach asks for.
+struct AttachRequest {
+    std::string owner;   // the pod's name: the lease holder, the veth's and the rules' name
+    std::string network; // the network's name
+    pid_t netnsPid = 0;  // a process in the namespace to attach (the pause process)
+    std::string ip;      // --ip: a fixed IPv4 address, "" for the next free one
+    std::span<const PortForward> forwards;
+};
+
+/// What attach made.
+struct Attachment {
+    Network network;                // the network's definition (its DNS servers, ...)
+    std::string address;            // the namespace's address, "10.88.0.5/16"
+    std::string gateway;            // "10.88.0.1"
+    std::string hostVeth;           // the host end of the veth pair
+    std::vector<std::string> ports; // the forwards, formatted
+};
+
+/// The host end of an owner's veth: "hk" and a hash of the name, within IFNAMSIZ. Pure.
+std::string hostVethName(const std::string &owner);
+
+/// Joins the namespace of req.netnsPid to the network. On failure everything it made is
+/// undone (the veth pair goes with its host end; the lease is released).
+[[nodiscard]] Result<Attachment> attach(const NetworkPaths &paths, const AttachRequest &req);
+
+/// Undoes attach by the owner's name: port forwards, the veth pair, the owner's leases on
+/// network. Quiet about what is not there; warns about what it cannot remove.
+void detach(const std::string &root, const std::string &network, const std::string &owner);
+
+} // namespace husk::network
