@@ -21,7 +21,6 @@
 #include "libcontainer/process/hooks.h"
 #include "libcontainer/process/pidfd.h"
 #include "libcontainer/container/state_store.h"
-#include "spec/parse.h"
 #include "spec/validate.h"
 
 namespace husk {
@@ -85,10 +84,9 @@ std::string ownerName(uid_t uid)
 spec::State toState(const StateRecord &r, Status live)
 {
     spec::State s;
-    s.ociVersion = r.config.is_object() && r.config.contains("ociVersion") &&
-                           r.config["ociVersion"].is_string()
-                       ? r.config["ociVersion"].get<std::string>()
-                       : kOciVersion;
+    s.ociVersion = recordedOciVersion(r);
+    if (s.ociVersion.empty())
+        s.ociVersion = kOciVersion;
     s.id = r.id;
     s.status = std::string(statusName(live));
     s.pid = live == Status::Stopped ? 0 : r.pid;
@@ -98,38 +96,6 @@ spec::State toState(const StateRecord &r, Status live)
     s.created = r.created;
     s.owner = ownerName(r.owner);
     return s;
-}
-
-// The hooks of the config a container was created with (not the bundle's current one: the
-// config may have changed since, and must not affect the container). Parsed only when present.
-std::optional<spec::Hooks> recordedHooks(const StateRecord &rec)
-{
-    if (!rec.config.is_object() || !rec.config.contains("hooks"))
-        return std::nullopt;
-    auto config = spec::parseConfig(rec.config);
-    if (!config) {
-        log::warn("state of " + rec.id + ": hooks: " + config.error().what());
-        return std::nullopt;
-    }
-    return config->hooks;
-}
-
-// linux.netDevices of the recorded config: host name -> device.
-std::map<std::string, spec::NetDevice> recordedNetDevices(const StateRecord &rec)
-{
-    std::map<std::string, spec::NetDevice> out;
-    if (!rec.config.is_object() || !rec.config.contains("linux"))
-        return out;
-    const nlohmann::json &lx = rec.config["linux"];
-    if (!lx.is_object() || !lx.contains("netDevices") || !lx["netDevices"].is_object())
-        return out;
-    for (const auto &[host, value] : lx["netDevices"].items()) {
-        spec::NetDevice d;
-        if (value.is_object() && value.contains("name") && value["name"].is_string())
-            d.name = value["name"].get<std::string>();
-        out.emplace(host, d);
-    }
-    return out;
 }
 
 // What the init wrote after its verdict byte, until it closes the fifo or exits.
@@ -169,7 +135,7 @@ Result<void> startContainer(const GlobalOptions &g, const std::string &id)
     const Status s = c.status;
     if (!canStart(s))
         return fail("cannot start a container that is " + std::string(statusName(s)));
-    if (!rec.config.contains("process") || rec.config["process"].is_null())
+    if (!recordedHasProcess(rec))
         return fail("process: not set in the container's config; the runtime-spec requires it "
                     "for start");
     UniqueFd pidfd = HUSK_TRY(openVerifiedPidfd(rec.pid, rec.initStartTime));

@@ -124,13 +124,7 @@ Result<void> updateContainer(const GlobalOptions &g, const std::string &id,
     cgroups::CgroupManager cg(c.rec.cgroup);
     HUSK_TRY(cg.apply(*parsed.linux->resources));
     // Recorded so the change survives (state, a later update, events).
-    nlohmann::json &config = c.rec.config;
-    if (!config.is_object())
-        config = nlohmann::json::object();
-    nlohmann::json &stored = config["linux"]["resources"];
-    if (!stored.is_object())
-        stored = nlohmann::json::object();
-    stored.merge_patch(resources);
+    recordResources(c.rec, resources);
     return c.dir.save(c.rec);
 }
 

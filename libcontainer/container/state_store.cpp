@@ -10,6 +10,8 @@
 #include <memory>
 
 #include "common/file.h"
+#include "common/log.h"
+#include "spec/parse.h"
 
 namespace husk {
 
@@ -61,6 +63,64 @@ Result<StateRecord> stateRecordFromJson(const nlohmann::json &j)
     } catch (const nlohmann::json::exception &e) {
         return fail(std::string("state.json: ") + e.what());
     }
+}
+
+std::string recordedOciVersion(const StateRecord &rec)
+{
+    const nlohmann::json &c = rec.config;
+    if (!c.is_object())
+        return {};
+    auto v = c.find("ociVersion");
+    return v != c.end() && v->is_string() ? v->get<std::string>() : std::string();
+}
+
+bool recordedHasProcess(const StateRecord &rec)
+{
+    const nlohmann::json &c = rec.config;
+    if (!c.is_object())
+        return false;
+    auto p = c.find("process");
+    return p != c.end() && !p->is_null();
+}
+
+std::optional<spec::Hooks> recordedHooks(const StateRecord &rec)
+{
+    if (!rec.config.is_object() || !rec.config.contains("hooks"))
+        return std::nullopt;
+    auto config = spec::parseConfig(rec.config);
+    if (!config) {
+        log::warn("state of " + rec.id + ": hooks: " + config.error().what());
+        return std::nullopt;
+    }
+    return config->hooks;
+}
+
+std::map<std::string, spec::NetDevice> recordedNetDevices(const StateRecord &rec)
+{
+    std::map<std::string, spec::NetDevice> out;
+    if (!rec.config.is_object() || !rec.config.contains("linux"))
+        return out;
+    const nlohmann::json &lx = rec.config["linux"];
+    if (!lx.is_object() || !lx.contains("netDevices") || !lx["netDevices"].is_object())
+        return out;
+    for (const auto &[host, value] : lx["netDevices"].items()) {
+        spec::NetDevice d;
+        if (value.is_object() && value.contains("name") && value["name"].is_string())
+            d.name = value["name"].get<std::string>();
+        out.emplace(host, d);
+    }
+    return out;
+}
+
+void recordResources(StateRecord &rec, const nlohmann::json &resources)
+{
+    nlohmann::json &config = rec.config;
+    if (!config.is_object())
+        config = nlohmann::json::object();
+    nlohmann::json &stored = config["linux"]["resources"];
+    if (!stored.is_object())
+        stored = nlohmann::json::object();
+    stored.merge_patch(resources);
 }
 
 Result<void> ContainerDir::lock()

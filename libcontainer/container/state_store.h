@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "common/unique_fd.h"
 #include "libcontainer/cgroups/record.h"
 #include "libcontainer/container/status.h"
+#include "spec/config.h"
 
 namespace husk {
 
@@ -43,6 +45,21 @@ struct StateRecord {
 nlohmann::json stateRecordToJson(const StateRecord &r);
 /// Parses a state.json document.
 [[nodiscard]] Result<StateRecord> stateRecordFromJson(const nlohmann::json &j);
+
+// What later commands read of the config a container was created with (not the bundle's
+// current one: it may have changed since, and must not affect the container). state.json keeps
+// the config whole, for exec; these read it here, the one place that knows its JSON.
+
+/// config.ociVersion, "" when absent.
+std::string recordedOciVersion(const StateRecord &rec);
+/// Whether the config has a process (start refuses one without).
+bool recordedHasProcess(const StateRecord &rec);
+/// config.hooks, parsed only when present; nullopt (with a warning) when they do not parse.
+std::optional<spec::Hooks> recordedHooks(const StateRecord &rec);
+/// config.linux.netDevices: host name -> device.
+std::map<std::string, spec::NetDevice> recordedNetDevices(const StateRecord &rec);
+/// Merges an `update`'s linux.resources into the recorded config (JSON merge patch).
+void recordResources(StateRecord &rec, const nlohmann::json &resources);
 
 /// One container's directory, held open and (optionally) locked.
 class ContainerDir
