@@ -118,16 +118,13 @@ Result<void> preparePause(const PodRecord &r, bool newNet)
     return {};
 }
 
-// Kills the pause behind a verified pidfd and waits for it (it is not our child).
+// Signals the pause behind a verified pidfd and waits for it (it is not our child).
 void killPause(pid_t pid, uint64_t startTime, int sig, int waitMs)
 {
     if (pid <= 0)
         return;
-    auto pidfd = openVerifiedPidfd(pid, startTime);
-    if (!pidfd)
-        return;
-    (void)pidfdSignal(pidfd->get(), sig);
-    pidfdWaitExit(pidfd->get(), waitMs);
+    if (auto pidfd = openVerifiedPidfd(pid, startTime))
+        (void)killThroughPidfd(pidfd->get(), Reap::NotOurs, waitMs, sig);
 }
 
 bool waitStopped(const GlobalOptions &g, const std::string &id, int timeoutMs)

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/unique_fd.h"
 #include "libcontainer/process/clone.h"
+#include "libcontainer/process/pidfd.h"
 
 namespace husk {
 
@@ -117,9 +118,13 @@ Result<void> runHook(const spec::Hook &hook, const std::string &stateJson, const
         if (fds[0].revents & POLLIN)
             exited = true;
     }
-    if (timedOut)
-        ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
-    if (outRead && !timedOut) {
+    if (timedOut) {
+        (void)killThroughPidfd(pidfd.get(), Reap::Child, -1);
+        if (std::string out = trimmed(output); !out.empty())
+            log::info(what + ": " + out);
+        return fail(what + ": timed out after " + std::to_string(*hook.timeout) + "s");
+    }
+    if (outRead) {
         // What the hook wrote just before exiting (a grandchild may hold the pipe: no wait).
         ::fcntl(outRead.get(), F_SETFL, O_NONBLOCK);
         char buf[4096];
@@ -134,8 +139,6 @@ Result<void> runHook(const spec::Hook &hook, const std::string &stateJson, const
     std::string out = trimmed(output);
     if (!out.empty())
         log::info(what + ": " + out);
-    if (timedOut)
-        return fail(what + ": timed out after " + std::to_string(*hook.timeout) + "s");
     if (info.si_code != CLD_EXITED)
         return fail(what + ": killed by signal " + std::to_string(info.si_status) +
                     (out.empty() ? "" : ": " + out));

@@ -85,9 +85,9 @@ bool pidfdWaitExit(int pidfd, int timeoutMs)
     }
 }
 
-bool killThroughPidfd(int pidfd, Reap reap, int timeoutMs)
+bool killThroughPidfd(int pidfd, Reap reap, int timeoutMs, int sig)
 {
-    (void)pidfdSignal(pidfd, SIGKILL);
+    (void)pidfdSignal(pidfd, sig);
     if (!pidfdWaitExit(pidfd, timeoutMs))
         return false;
     if (reap == Reap::Child) {

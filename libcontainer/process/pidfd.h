@@ -1,5 +1,6 @@
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -30,9 +31,10 @@ bool pidfdWaitExit(int pidfd, int timeoutMs);
 /// Whether the process behind pidfd is husk's own child (reaped with waitid) or another's.
 enum class Reap { Child, NotOurs };
 
-/// SIGKILLs the process behind pidfd and waits up to timeoutMs for it to exit; a child of
-/// ours is then reaped through the same pidfd, so no pid is ever looked up again. True once
-/// it is gone. The one place husk kills a process it holds a pidfd for.
-bool killThroughPidfd(int pidfd, Reap reap, int timeoutMs = 10000);
+/// Sends sig (SIGKILL unless said) to the process behind pidfd and waits up to timeoutMs (-1:
+/// forever) for it to exit; a child of ours is then reaped through the same pidfd, so no pid
+/// is ever looked up again. True once it is gone. The one place husk kills a process it holds
+/// a pidfd for.
+bool killThroughPidfd(int pidfd, Reap reap, int timeoutMs = 10000, int sig = SIGKILL);
 
 } // namespace husk
