@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "spec/landlock.h"
+
 namespace husk::spec {
 
 /// The runtime-spec version husk implements (`ociVersion` of `husk spec`, `features`).
@@ -354,7 +356,6 @@ struct Linux {
     std::optional<Personality> personality;
     std::optional<MemoryPolicy> memoryPolicy;
     std::map<std::string, NetDevice> netDevices;
-    std::optional<nlohmann::json> landlock; // husk extension, parsed by libcontainer (issue 3)
 };
 
 /// The whole config.json.
@@ -368,6 +369,9 @@ struct Config {
     std::optional<Hooks> hooks;
     std::map<std::string, std::string> annotations;
     std::optional<Linux> linux;
+    /// The Landlock policy (husk extension: process.landlock, linux.landlock or the
+    /// run.husk.landlock annotation), parsed; nullopt when none restricts anything.
+    std::optional<LandlockPlan> landlock;
     /// The document as parsed, kept so state can record the config the container was created with.
     nlohmann::json raw;
 

@@ -165,6 +165,7 @@ Result<Config> parseConfig(const nlohmann::json &doc)
         HUSK_TRY(optionalMember(doc, top, "annotations", c.annotations));
         if (const Json *l = detail::findMember(doc, "linux"))
             c.linux = HUSK_TRY(detail::parseLinux(*l, "linux"));
+        c.landlock = HUSK_TRY(landlockFromConfig(doc));
         c.raw = doc;
         return c;
     } catch (const std::exception &e) {

@@ -270,12 +270,6 @@ Result<Linux> parseLinux(const Json &v, const std::string &path)
     if (const Json *m = findMember(v, "memoryPolicy"))
         l.memoryPolicy = HUSK_TRY(parseMemoryPolicy(*m, memberPath(path, "memoryPolicy")));
     HUSK_TRY(optionalMember(v, path, "netDevices", l.netDevices));
-    // Landlock is a husk extension whose schema libcontainer owns; keep it whole.
-    if (const Json *ll = findMember(v, "landlock")) {
-        std::string llPath = memberPath(path, "landlock");
-        HUSK_TRY(expectObject(*ll, llPath));
-        l.landlock = *ll;
-    }
     return l;
 }
 

@@ -99,7 +99,8 @@ Json linuxFeatures(bool spec13)
     linux["capabilities"] = names(capabilities);
     linux["cgroup"] = cgroupFeatures();
     linux["seccomp"] = seccompFeatures();
-    // Both LSMs are implemented (process/attrs, security/lsm); whether this host has them is `husk check`'s.
+    // Both LSMs are implemented (process/attrs, security/lsm); whether this host has them is `husk
+    // check`'s.
     linux["apparmor"] = Json{{"enabled", true}};
     linux["selinux"] = Json{{"enabled", true}};
     if (spec13)
@@ -127,7 +128,7 @@ nlohmann::ordered_json featuresJson(const BuildInfo &build, std::string_view oci
     if (std::string v = libseccompVersion(); !v.empty())
         annotations[kLibseccompAnnotation] = v;
     // The config annotation husk reads, announced as runc announces checkpointing.
-    annotations[std::string(kLandlockAnnotation) + ".enabled"] = "true";
+    annotations[std::string(spec::kLandlockAnnotation) + ".enabled"] = "true";
 
     Json features;
     features["ociVersionMin"] = "1.0.0";
@@ -138,7 +139,7 @@ nlohmann::ordered_json featuresJson(const BuildInfo &build, std::string_view oci
     features["annotations"] = annotations;
     // It makes husk enforce a Landlock policy and, in strict mode, can fail create: an
     // orchestrator that passes untrusted annotations through should know about it.
-    features["potentiallyUnsafeConfigAnnotations"] = Json::array({kLandlockAnnotation});
+    features["potentiallyUnsafeConfigAnnotations"] = Json::array({spec::kLandlockAnnotation});
     return features;
 }
 

@@ -26,7 +26,7 @@ Result<std::string> specTemplateText(const SpecOptions &o)
             doc["linux"].erase("seccomp");
     }
     if (!o.landlock.empty()) {
-        auto preset = landlockPreset(o.landlock);
+        auto preset = spec::landlockPreset(o.landlock);
         if (!preset)
             return fail("--landlock: unknown preset \"" + o.landlock + "\"");
         doc["process"]["landlock"] = nlohmann::ordered_json::parse(preset->dump());

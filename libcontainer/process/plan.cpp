@@ -113,8 +113,8 @@ Result<process::ProcessPlan> buildProcessPlan(const spec::Config &config)
     if (config.linux && config.linux->seccomp)
         plan.seccomp = HUSK_TRY(compileSeccomp(*config.linux->seccomp));
     plan.attrs = HUSK_TRY(planProcessAttrs(p, config.linux ? &*config.linux : nullptr));
-    if (auto landlock = HUSK_TRY(landlockFromConfig(config.raw))) {
-        LandlockPlan fitted = HUSK_TRY(fitToAbi(*landlock, landlockAbi()));
+    if (config.landlock) {
+        LandlockPlan fitted = HUSK_TRY(fitToAbi(*config.landlock, landlockAbi()));
         for (const std::string &right : fitted.droppedRights)
             log::debug("landlock: the kernel lacks \"" + right + "\"; dropped (best effort)");
         plan.landlock = std::move(fitted);

@@ -1,5 +1,6 @@
-// libcontainer/landlock.h: parsing (every field and error path), fitting to ABIs 1..7, the
-// presets, and one real enforcement check in a forked child (Landlock needs no root).
+// spec/landlock.h (parsing: every field and error path, the presets) and
+// libcontainer/security/landlock.h (fitting to ABIs 1..7, one real enforcement check in a forked
+// child: Landlock needs no root).
 
 #define BOOST_TEST_MODULE landlock
 // meson's boost dependency already passes -DBOOST_TEST_DYN_LINK=1.
@@ -24,6 +25,7 @@
 #include "libcontainer/security/landlock.h"
 
 using namespace husk;
+using namespace husk::spec;
 using Json = nlohmann::json;
 
 namespace {

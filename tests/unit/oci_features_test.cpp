@@ -1,5 +1,5 @@
-// libcontainer/introspect/features.h: the structure has what features.md requires, and every name it
-// advertises is one the config parsers accept (the promise a caller relies on).
+// libcontainer/introspect/features.h: the structure has what features.md requires, and every name
+// it advertises is one the config parsers accept (the promise a caller relies on).
 
 #define BOOST_TEST_MODULE oci_features
 #include "tests/unit/libcontainer_test_helpers.h"
@@ -104,13 +104,13 @@ BOOST_AUTO_TEST_CASE(the_unsafe_annotation_is_one_husk_reads)
 {
     Json f = featuresJson(kBuild);
     BOOST_TEST(strings(f["potentiallyUnsafeConfigAnnotations"]) ==
-               std::vector<std::string>{kLandlockAnnotation});
-    nlohmann::json config = {
-        {"annotations",
-         {{kLandlockAnnotation, R"({"handledAccess": {"handledAccessFS": ["read_file"]}})"}}}};
-    auto plan = require(landlockFromConfig(config));
+               std::vector<std::string>{spec::kLandlockAnnotation});
+    nlohmann::json config = {{"annotations",
+                              {{spec::kLandlockAnnotation,
+                                R"({"handledAccess": {"handledAccessFS": ["read_file"]}})"}}}};
+    auto plan = require(spec::landlockFromConfig(config));
     BOOST_REQUIRE(plan.has_value());
-    BOOST_TEST(plan->handledFs == kLandlockFsReadFile);
+    BOOST_TEST(plan->handledFs == spec::kLandlockFsReadFile);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -431,7 +431,8 @@ BOOST_AUTO_TEST_CASE(process_fields)
 {
     BOOST_TEST(unsupported([](spec::Config &c) { c.process->commandLine = "sh"; }) ==
                "process.commandLine: only valid on Windows");
-    // Applied by process/attrs and security/lsm; whether the host has the LSM is checkHostFeatures' business.
+    // Applied by process/attrs and security/lsm; whether the host has the LSM is checkHostFeatures'
+    // business.
     spec::Config c = configFromText(kPlain);
     c.process->scheduler = spec::Scheduler{};
     c.process->ioPriority = spec::IoPriority{};
@@ -527,7 +528,7 @@ BOOST_AUTO_TEST_CASE(linux_fields)
     spec::Config c = configFromText(kPlain);
     c.linux->personality = spec::Personality{};
     c.linux->memoryPolicy = spec::MemoryPolicy{};
-    c.linux->landlock = nlohmann::json::object();
+    c.landlock = spec::LandlockPlan{};
     BOOST_TEST(checkSupported(c).has_value());
 }
 
