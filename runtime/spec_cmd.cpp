@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/file.h"
-#include "libcontainer/introspect/spec_template.h"
+#include "spec/template.h"
 #include "runtime/cli.h"
 
 namespace husk::cli {
@@ -15,7 +15,7 @@ namespace husk::cli {
 void addSpecCommand(CLI::App &app, Context &ctx)
 {
     static std::string bundle = ".";
-    static SpecOptions opts;
+    static spec::SpecOptions opts;
     CLI::App *s = app.add_subcommand("spec", "write a default config.json into the bundle");
     s->add_option("-b,--bundle", bundle, "directory to write config.json to")
         ->capture_default_str();
@@ -31,7 +31,7 @@ void addSpecCommand(CLI::App &app, Context &ctx)
             std::string path = bundle + "/config.json";
             if (::access(path.c_str(), F_OK) == 0)
                 return report("spec", Error("File " + path + " exists. Remove it first"));
-            auto text = specTemplateText(opts);
+            auto text = spec::specTemplateText(opts);
             if (!text)
                 return report("spec", text.error());
             auto dir = openFd(bundle, O_RDONLY | O_DIRECTORY);

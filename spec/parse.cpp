@@ -173,6 +173,14 @@ Result<Config> parseConfig(const nlohmann::json &doc)
     }
 }
 
+std::string keyPath(const std::string &base, std::string_view key)
+{
+    return base + "[" +
+           detail::Json(std::string(key))
+               .dump(-1, ' ', false, detail::Json::error_handler_t::replace) +
+           "]";
+}
+
 Result<Config> parseConfigText(std::string_view text)
 {
     Json doc = HUSK_TRY_CTX(parseJsonText(text), "parse config.json");

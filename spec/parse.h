@@ -32,4 +32,8 @@ namespace husk::spec {
 /// The namespace type of a spec name ("pid", "network", ...), or nullopt.
 std::optional<NamespaceType> namespaceTypeFromName(std::string_view name);
 
+/// A map key as an element of a field path, quoted as a JSON string:
+/// keyPath("linux.resources.unified", "memory.high") is linux.resources.unified["memory.high"].
+std::string keyPath(const std::string &base, std::string_view key);
+
 } // namespace husk::spec

@@ -65,4 +65,26 @@ std::string formatCreated(const struct timespec &ts)
     return out + "Z";
 }
 
+nlohmann::json containerProcessState(const State &state, pid_t pid, const std::string &metadata)
+{
+    // The agent gets one pid, in both places; the record may not hold it yet at this point
+    // (runc sets it the same way, with status "creating").
+    State s = state;
+    s.pid = pid;
+    nlohmann::json j;
+    j["ociVersion"] = state.ociVersion;
+    j["fds"] = nlohmann::json::array({kSeccompFdName});
+    j["pid"] = pid;
+    if (!metadata.empty()) // Go's omitempty, as runc
+        j["metadata"] = metadata;
+    j["state"] = stateObject(s);
+    return j;
+}
+
+std::string containerProcessStateText(const State &state, pid_t pid, const std::string &metadata)
+{
+    return containerProcessState(state, pid, metadata)
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 } // namespace husk::spec

@@ -4,7 +4,7 @@
 #include <limits>
 #include <utility>
 
-#include <nlohmann/json.hpp>
+#include "spec/parse.h"
 
 namespace husk::cgroups {
 
@@ -15,8 +15,7 @@ const std::string kRes = "linux.resources";
 // A map key as a path element: linux.resources.unified["memory.high"] (keys hold dots).
 std::string keyPath(const std::string &base, const std::string &key)
 {
-    return base + "[" +
-           nlohmann::json(key).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "]";
+    return spec::keyPath(base, key);
 }
 
 std::string indexPath(const std::string &base, size_t i)

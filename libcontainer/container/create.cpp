@@ -223,10 +223,11 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bu
         const spec::Seccomp &sc = *lx->seccomp;
         spec::State state = plan.init.hookState;
         state.status = "creating";
-        HUSK_TRY_CTX(sendToSeccompAgent(sc.listenerPath,
-                                        containerProcessState(state, pid, sc.listenerMetadata),
-                                        notifyFd.get()),
-                     "linux.seccomp.listenerPath");
+        HUSK_TRY_CTX(
+            sendToSeccompAgent(sc.listenerPath,
+                               spec::containerProcessStateText(state, pid, sc.listenerMetadata),
+                               notifyFd.get()),
+            "linux.seccomp.listenerPath");
         return {};
     };
     handlers.createHooks = [&]() -> Result<void> {

@@ -32,6 +32,7 @@
 #include "libcontainer/process/supervise.h"
 #include "libcontainer/namespaces/namespaces.h"
 #include "libcontainer/process/pidfd.h"
+#include "libcontainer/process/signals.h"
 #include "libcontainer/process/clone.h"
 #include "libcontainer/security/seccomp/notify.h"
 #include "spec/parse.h"
@@ -124,12 +125,7 @@ Result<int> execProcess(const GlobalOptions &g, const ExecOptions &o)
     sigset_t fwd = forwardedSignals();
     sigset_t blocked = fwd;
     sigaddset(&blocked, SIGWINCH);
-    sigset_t old;
-    ::sigprocmask(SIG_BLOCK, &blocked, &old);
-    struct Restore {
-        sigset_t mask;
-        ~Restore() { ::sigprocmask(SIG_SETMASK, &mask, nullptr); }
-    } restore{old};
+    BlockedSignals blockedNow(blocked);
 
     auto [parentEnd, childEnd] = HUSK_TRY(process::SyncSocket::pair());
     int pidfdRaw = -1;
@@ -171,10 +167,11 @@ Result<int> execProcess(const GlobalOptions &g, const ExecOptions &o)
         st.pid = rec.pid;
         st.bundle = rec.bundle;
         st.annotations = rec.annotations;
-        HUSK_TRY_CTX(sendToSeccompAgent(sc.listenerPath,
-                                        containerProcessState(st, pid, sc.listenerMetadata),
-                                        notifyFd.get()),
-                     "linux.seccomp.listenerPath");
+        HUSK_TRY_CTX(
+            sendToSeccompAgent(sc.listenerPath,
+                               spec::containerProcessStateText(st, pid, sc.listenerMetadata),
+                               notifyFd.get()),
+            "linux.seccomp.listenerPath");
         return {};
     };
     process::Supervisor supervisor(parentEnd, std::move(handlers));

@@ -17,6 +17,7 @@
 #include "libcontainer/container/container.h"
 #include "libcontainer/container/internal.h"
 #include "libcontainer/process/pidfd.h"
+#include "libcontainer/process/signals.h"
 #include "libcontainer/container/state_store.h"
 #include "spec/parse.h"
 
@@ -105,14 +106,9 @@ Result<int> runContainer(const GlobalOptions &g, const CreateOptions &o, const R
     }
     sigset_t set = forwardedSignals();
     sigaddset(&set, SIGWINCH);
-    sigset_t old;
     // Blocked before create so nothing is lost between start and the wait loop; the init
     // resets its mask before exec.
-    ::sigprocmask(SIG_BLOCK, &set, &old);
-    struct Restore {
-        sigset_t mask;
-        ~Restore() { ::sigprocmask(SIG_SETMASK, &mask, nullptr); }
-    } restore{old};
+    BlockedSignals blocked(set);
 
     pid_t pid = HUSK_TRY(create(g, opts));
     UniqueFd master;

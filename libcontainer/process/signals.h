@@ -1,5 +1,7 @@
 #pragma once
 
+#include <signal.h>
+
 #include <string>
 #include <string_view>
 
@@ -12,5 +14,18 @@ namespace husk {
 
 /// The name of a signal without the SIG prefix ("KILL"), or its number as text.
 std::string signalName(int sig);
+
+/// Blocks a set of signals for as long as it lives, then restores the previous mask.
+class BlockedSignals
+{
+public:
+    explicit BlockedSignals(const sigset_t &set) { ::sigprocmask(SIG_BLOCK, &set, &old_); }
+    ~BlockedSignals() { ::sigprocmask(SIG_SETMASK, &old_, nullptr); }
+    BlockedSignals(const BlockedSignals &) = delete;
+    BlockedSignals &operator=(const BlockedSignals &) = delete;
+
+private:
+    sigset_t old_;
+};
 
 } // namespace husk

@@ -1,5 +1,5 @@
-// libcontainer/introspect/check.h: the report judged and printed from fixed facts (text byte for byte,
-// JSON by key), and one real probe of this host that must at least find what every Linux has.
+// libcontainer/introspect/check.h: the report judged and printed from fixed facts (text byte for
+// byte, JSON by key), and one real probe of this host that must at least find what every Linux has.
 
 #define BOOST_TEST_MODULE host_check
 #include "tests/unit/libcontainer_test_helpers.h"

@@ -1,6 +1,6 @@
-// libcontainer/process/attrs/ (and security/lsm.h): every planner and checker, and the apply functions an
-// unprivileged process can exercise, each in a forked child so the test runner keeps its own
-// scheduling, affinity, personality and memory policy.
+// libcontainer/process/attrs/ (and security/lsm.h): every planner and checker, and the apply
+// functions an unprivileged process can exercise, each in a forked child so the test runner keeps
+// its own scheduling, affinity, personality and memory policy.
 
 #define BOOST_TEST_MODULE process_attrs
 #include "tests/unit/libcontainer_test_helpers.h"

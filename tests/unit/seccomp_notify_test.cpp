@@ -1,6 +1,7 @@
-// libcontainer/security/seccomp/notify.h: the container process state, the hand-off to a seccomp agent
-// and the notify listener, ending with a real agent answering a notified syscall. No root:
-// the filters are loaded in forked children under no_new_privs.
+// libcontainer/security/seccomp/notify.h and spec/state.h's containerProcessState: the container
+// process state, the hand-off to a seccomp agent and the notify listener, ending with a real agent
+// answering a notified syscall. No root: the filters are loaded in forked children under
+// no_new_privs.
 
 #define BOOST_TEST_MODULE seccomp_notify
 #include "tests/unit/libcontainer_test_helpers.h"
@@ -26,6 +27,7 @@
 
 #include "libcontainer/security/seccomp/filter.h"
 #include "libcontainer/security/seccomp/notify.h"
+#include "spec/state.h"
 
 using namespace husk;
 using namespace lc_test;
@@ -208,7 +210,8 @@ boost::test_tools::assertion_result compileAcceptsNotify(utf::test_unit_id id)
     if (!fd)
         ::_exit(11);
     spec::State st = sampleState();
-    if (!sendToSeccompAgent(agentPath, containerProcessState(st, ::getpid(), "MKNOD=/dev/null"),
+    if (!sendToSeccompAgent(agentPath,
+                            spec::containerProcessStateText(st, ::getpid(), "MKNOD=/dev/null"),
                             fd->get()))
         ::_exit(12);
     fd->reset();
@@ -254,8 +257,8 @@ BOOST_AUTO_TEST_SUITE(process_state)
 
 BOOST_AUTO_TEST_CASE(exact_json)
 {
-    Json j = containerProcessState(sampleState(), 4422,
-                                   "MKNOD=/dev/null,/dev/net/tun;BPF_MAP_TYPES=hash,array");
+    Json j = spec::containerProcessState(sampleState(), 4422,
+                                         "MKNOD=/dev/null,/dev/net/tun;BPF_MAP_TYPES=hash,array");
     // config-linux.md's example, with husk's ociVersion; nlohmann orders keys by name.
     BOOST_TEST(j.dump() ==
                R"({"fds":["seccompFd"],"metadata":"MKNOD=/dev/null,/dev/net/tun;BPF_MAP_TYPES=)"
@@ -269,7 +272,7 @@ BOOST_AUTO_TEST_CASE(empty_metadata_and_annotations_omitted)
     spec::State s = sampleState();
     s.annotations.clear();
     s.pid = 17; // the pid argument wins: the agent sees one pid
-    BOOST_TEST(containerProcessState(s, 99, "").dump() ==
+    BOOST_TEST(spec::containerProcessState(s, 99, "").dump() ==
                R"({"fds":["seccompFd"],"ociVersion":"1.2.0","pid":99,"state":{"bundle":)"
                R"("/containers/redis","id":"oci-container1","ociVersion":"1.2.0","pid":99,)"
                R"("status":"creating"}})");
@@ -343,7 +346,7 @@ BOOST_AUTO_TEST_CASE(no_agent_is_an_error)
 {
     TempDir dir;
     std::string path = dir / "missing.sock";
-    auto r = sendToSeccompAgent(path, Json::object(), 0);
+    auto r = sendToSeccompAgent(path, "{}", 0);
     BOOST_TEST(errorText(r) ==
                "linux.seccomp.listenerPath " + path + ": connect: No such file or directory");
 
@@ -354,10 +357,9 @@ BOOST_AUTO_TEST_CASE(no_agent_is_an_error)
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, dead.c_str(), sizeof addr.sun_path - 1);
     BOOST_REQUIRE(::bind(s.get(), reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0);
-    BOOST_TEST(errorCode(sendToSeccompAgent(dead, Json::object(), 0)) == ECONNREFUSED);
+    BOOST_TEST(errorCode(sendToSeccompAgent(dead, "{}", 0)) == ECONNREFUSED);
 
-    BOOST_TEST(
-        contains(errorText(sendToSeccompAgent("", Json::object(), 0)), "not a usable socket path"));
+    BOOST_TEST(contains(errorText(sendToSeccompAgent("", "{}", 0)), "not a usable socket path"));
 }
 
 // A payload larger than the socket buffer goes out in several sendmsg calls; the fd must
@@ -369,14 +371,14 @@ BOOST_AUTO_TEST_CASE(delivers_state_and_fd)
     BOOST_REQUIRE(::pipe2(pipeFds, O_CLOEXEC) == 0);
     UniqueFd readEnd(pipeFds[0]), writeEnd(pipeFds[1]);
     std::string bigMetadata(512 * 1024, 'm');
-    Json state = containerProcessState(sampleState(), 1234, bigMetadata);
+    std::string state = spec::containerProcessStateText(sampleState(), 1234, bigMetadata);
     Child sender(::fork());
     BOOST_REQUIRE(sender.pid() >= 0);
     if (sender.pid() == 0)
         ::_exit(sendToSeccompAgent(agent.path, state, writeEnd.get()) ? 0 : 1);
     Delivery d = receive(agent);
     BOOST_TEST(sender.wait() == 0);
-    BOOST_TEST(Json::parse(d.text) == state);
+    BOOST_TEST(Json::parse(d.text) == Json::parse(state));
     BOOST_TEST(d.lateFds == 0);
     BOOST_REQUIRE(d.fds.size() == 1U);
     // The received fd is the pipe's write end.

@@ -27,9 +27,10 @@
 #include <vector>
 
 #include "libcontainer/security/seccomp/filter.h"
-#include "libcontainer/security/seccomp/profiles.h"
+#include "spec/seccomp_profiles.h"
 
 using namespace husk;
+using namespace husk::spec;
 using namespace lc_test;
 using Json = nlohmann::json;
 

@@ -63,24 +63,7 @@ Result<void> validateSeccompNotify(const spec::Seccomp &s)
     return {};
 }
 
-nlohmann::json containerProcessState(const spec::State &state, pid_t pid,
-                                     const std::string &metadata)
-{
-    // The agent gets one pid, in both places; the record may not hold it yet at this point
-    // (runc sets it the same way, with status "creating").
-    spec::State s = state;
-    s.pid = pid;
-    nlohmann::json j;
-    j["ociVersion"] = state.ociVersion;
-    j["fds"] = nlohmann::json::array({kSeccompFdName});
-    j["pid"] = pid;
-    if (!metadata.empty()) // Go's omitempty, as runc
-        j["metadata"] = metadata;
-    j["state"] = spec::stateObject(s);
-    return j;
-}
-
-Result<void> sendToSeccompAgent(const std::string &listenerPath, const nlohmann::json &processState,
+Result<void> sendToSeccompAgent(const std::string &listenerPath, std::string_view processState,
                                 int notifyFd)
 {
     const std::string ctx = "linux.seccomp.listenerPath " + listenerPath;
@@ -94,18 +77,15 @@ Result<void> sendToSeccompAgent(const std::string &listenerPath, const nlohmann:
         return failErrno(ctx + ": socket");
     if (::connect(sock.get(), reinterpret_cast<sockaddr *>(&addr), sizeof addr) < 0)
         return failErrno(ctx + ": connect");
-    // Invalid UTF-8 (an annotation, the metadata) becomes U+FFFD, as Go's encoder writes it;
-    // the strict handler would throw.
-    const std::string payload =
-        processState.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const std::string_view payload = processState;
     size_t sent = 0;
     bool fdSent = false;
     while (sent < payload.size()) {
         // The fd rides with the first sendmsg only (config-linux.md, "container process
         // state"); a stream socket may take the payload in several.
-        size_t n = HUSK_TRY_CTX(
-            sendWithFd(sock.get(), std::string_view(payload).substr(sent), fdSent ? -1 : notifyFd),
-            ctx + ": send container process state");
+        size_t n =
+            HUSK_TRY_CTX(sendWithFd(sock.get(), payload.substr(sent), fdSent ? -1 : notifyFd),
+                         ctx + ": send container process state");
         fdSent = true;
         sent += static_cast<size_t>(n);
     }

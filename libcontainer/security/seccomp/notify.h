@@ -15,18 +15,13 @@
 #include <sys/types.h>
 
 #include <string>
-
-#include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "common/result.h"
 #include "common/unique_fd.h"
 #include "spec/config.h"
-#include "spec/state.h"
 
 namespace husk {
-
-/// The name of the notify fd in the "fds" array (runtime-spec's SeccompFdName).
-inline constexpr const char *kSeccompFdName = "seccompFd";
 
 /// Whether linux.seccomp uses SCMP_ACT_NOTIFY, as its default action or in any rule.
 bool seccompUsesNotify(const spec::Seccomp &s);
@@ -36,14 +31,9 @@ bool seccompUsesNotify(const spec::Seccomp &s);
 /// with sendmsg after loading the filter), listenerMetadata only with listenerPath.
 [[nodiscard]] Result<void> validateSeccompNotify(const spec::Seccomp &s);
 
-/// The container process state sent to the agent: ociVersion, fds ["seccompFd"], pid,
-/// metadata (omitted when empty) and state (stateObject() of state, its pid set to pid).
-nlohmann::json containerProcessState(const spec::State &state, pid_t pid,
-                                     const std::string &metadata);
-
-/// Connects to the agent at listenerPath, sends processState with notifyFd as SCM_RIGHTS in
-/// the first sendmsg, and closes the connection.
+/// Connects to the agent at listenerPath, sends processState (spec::containerProcessStateText)
+/// with notifyFd as SCM_RIGHTS in the first sendmsg, and closes the connection.
 [[nodiscard]] Result<void> sendToSeccompAgent(const std::string &listenerPath,
-                                              const nlohmann::json &processState, int notifyFd);
+                                              std::string_view processState, int notifyFd);
 
 } // namespace husk

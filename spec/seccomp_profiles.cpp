@@ -1,11 +1,11 @@
-#include "libcontainer/security/seccomp/profiles.h"
+#include "spec/seccomp_profiles.h"
 
 #include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
 
-namespace husk {
+namespace husk::spec {
 
 namespace {
 
@@ -301,4 +301,4 @@ nlohmann::json seccompAuditProfile(const nlohmann::json &profile)
     return p;
 }
 
-} // namespace husk
+} // namespace husk::spec

@@ -12,7 +12,8 @@
 //               call default would refuse is logged by the kernel (dmesg / audit log).
 //   unconfined  no filter at all (the config gets no linux.seccomp key).
 //
-// The profiles are data: they compile with compileSeccomp() like any user-written profile.
+// The profiles are data (config templates, hence spec/): they compile with compileSeccomp()
+// (libcontainer/security/seccomp/filter.h) like any user-written profile.
 
 #include <optional>
 #include <span>
@@ -20,7 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace husk {
+namespace husk::spec {
 
 /// The built-in profile names: "default", "strict", "audit", "unconfined".
 std::span<const std::string_view> seccompProfileNames();
@@ -34,4 +35,4 @@ std::optional<nlohmann::json> seccompProfile(std::string_view name);
 /// A linux.seccomp object with every action other than SCMP_ACT_ALLOW made SCMP_ACT_LOG.
 nlohmann::json seccompAuditProfile(const nlohmann::json &profile);
 
-} // namespace husk
+} // namespace husk::spec

@@ -1,12 +1,12 @@
-#include "libcontainer/introspect/spec_template.h"
+#include "spec/template.h"
 
 #include <nlohmann/json.hpp>
 
-#include "libcontainer/security/landlock.h"
-#include "libcontainer/security/seccomp/profiles.h"
 #include "spec/default_spec.h"
+#include "spec/landlock.h"
+#include "spec/seccomp_profiles.h"
 
-namespace husk {
+namespace husk::spec {
 
 Result<std::string> specTemplateText(const SpecOptions &o)
 {
@@ -26,7 +26,7 @@ Result<std::string> specTemplateText(const SpecOptions &o)
             doc["linux"].erase("seccomp");
     }
     if (!o.landlock.empty()) {
-        auto preset = spec::landlockPreset(o.landlock);
+        auto preset = landlockPreset(o.landlock);
         if (!preset)
             return fail("--landlock: unknown preset \"" + o.landlock + "\"");
         doc["process"]["landlock"] = nlohmann::ordered_json::parse(preset->dump());
@@ -36,4 +36,4 @@ Result<std::string> specTemplateText(const SpecOptions &o)
     return doc.dump(1, '\t');
 }
 
-} // namespace husk
+} // namespace husk::spec

@@ -7,7 +7,7 @@
 
 #include "common/result.h"
 
-namespace husk {
+namespace husk::spec {
 
 /// What `husk spec` was asked for.
 struct SpecOptions {
@@ -19,4 +19,4 @@ struct SpecOptions {
 /// The config.json text, in runc's key order, tab-indented.
 [[nodiscard]] Result<std::string> specTemplateText(const SpecOptions &o);
 
-} // namespace husk
+} // namespace husk::spec
