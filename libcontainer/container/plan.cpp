@@ -129,9 +129,8 @@ Result<ExecPlanned> planExec(const spec::Config &recorded, const ExecOptions &o,
     if (!terminal && !o.consoleSocket.empty())
         return fail("--console-socket given but the process has no terminal");
     HUSK_TRY(spec::validateProcess(out.process, "process"));
-    spec::Config config = recorded;
-    config.process = out.process;
-    static_cast<process::ProcessPlan &>(out.plan) = HUSK_TRY(buildProcessPlan(config));
+    static_cast<process::ProcessPlan &>(out.plan) =
+        HUSK_TRY(buildProcessPlan(recorded, &out.process));
     out.plan.preserveFds = o.preserveFds;
     return out;
 }

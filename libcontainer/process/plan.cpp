@@ -78,13 +78,16 @@ Result<void> checkSysctls(const spec::Config &config)
     return {};
 }
 
-Result<process::ProcessPlan> buildProcessPlan(const spec::Config &config)
+Result<process::ProcessPlan> buildProcessPlan(const spec::Config &config,
+                                              const spec::Process *process)
 {
     // The spec makes process optional until start: such a container is set up and waits, and
     // start refuses it.
     static const spec::Process kNoProcess;
-    const spec::Process &p = config.process ? *config.process : kNoProcess;
-    if (config.process && p.args.empty())
+    if (!process && config.process)
+        process = &*config.process;
+    const spec::Process &p = process ? *process : kNoProcess;
+    if (process && p.args.empty())
         return fail("process.args: must not be empty");
     process::ProcessPlan plan;
     plan.args = p.args;

@@ -26,8 +26,10 @@ struct InitInputs {
 
 /// Builds the process part of the plan (what the init and exec share) from config.process and
 /// the per-process parts of config.linux (seccomp, personality, memoryPolicy) and Landlock.
+/// process, when given, stands for config.process (exec's process, without copying the config).
 /// Pure except for reading the kernel's last capability and Landlock ABI.
-[[nodiscard]] Result<process::ProcessPlan> buildProcessPlan(const spec::Config &config);
+[[nodiscard]] Result<process::ProcessPlan> buildProcessPlan(const spec::Config &config,
+                                                            const spec::Process *process = nullptr);
 
 /// Builds everything the init will do from the config. Pure except for reading the kernel's
 /// last capability.

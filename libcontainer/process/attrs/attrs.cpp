@@ -4,8 +4,6 @@
 
 namespace husk {
 
-using attrs::trim;
-
 Result<ProcessAttrsPlan> planProcessAttrs(const spec::Process &process,
                                           const spec::Linux *linuxConfig)
 {
@@ -17,9 +15,9 @@ Result<ProcessAttrsPlan> planProcessAttrs(const spec::Process &process,
     if (process.execCpuAffinity) {
         const std::string field = "process.execCPUAffinity";
         const spec::ExecCpuAffinity &a = *process.execCpuAffinity;
-        if (!trim(a.initial).empty())
+        if (!trimBlanks(a.initial).empty())
             plan.initialCpus = HUSK_TRY(parseCpuList(a.initial, field + ".initial"));
-        if (!trim(a.final).empty())
+        if (!trimBlanks(a.final).empty())
             plan.finalCpus = HUSK_TRY(parseCpuList(a.final, field + ".final"));
     }
     plan.apparmorProfile = process.apparmorProfile.value_or("");

@@ -11,8 +11,6 @@ namespace husk {
 
 namespace {
 
-using attrs::trim;
-
 std::string fieldError(std::string_view field, std::string_view message)
 {
     return std::string(field) + ": " + std::string(message);
@@ -37,22 +35,22 @@ Result<void> parseIdList(std::string_view list, std::string_view field, std::str
                        std::to_string(kMaxListId) + ")");
         return value;
     };
-    if (trim(list).empty())
+    if (trimBlanks(list).empty())
         return bad("empty");
     size_t pos = 0;
     while (pos <= list.size()) {
         size_t comma = list.find(',', pos);
         if (comma == std::string_view::npos)
             comma = list.size();
-        std::string_view item = trim(list.substr(pos, comma - pos));
+        std::string_view item = trimBlanks(list.substr(pos, comma - pos));
         pos = comma + 1;
         if (item.empty())
             return bad("empty item");
         size_t dash = item.find('-');
-        unsigned first = HUSK_TRY(number(trim(item.substr(0, dash))));
+        unsigned first = HUSK_TRY(number(trimBlanks(item.substr(0, dash))));
         unsigned last = first;
         if (dash != std::string_view::npos)
-            last = HUSK_TRY(number(trim(item.substr(dash + 1))));
+            last = HUSK_TRY(number(trimBlanks(item.substr(dash + 1))));
         if (last < first)
             return bad("range " + std::string(item) + " is reversed");
         for (unsigned id = first; id <= last; ++id)

@@ -11,12 +11,6 @@
 
 namespace husk::attrs {
 
-/// s without surrounding blanks.
-inline std::string_view trim(std::string_view s)
-{
-    return trimBlanks(s);
-}
-
 /// "field[i]", as errors name an element of a list.
 inline std::string indexField(std::string_view field, size_t i)
 {

@@ -17,8 +17,6 @@ namespace husk {
 
 namespace {
 
-using attrs::trim;
-
 constexpr long kResctrlMagic = 0x7655821; // RDTGROUP_SUPER_MAGIC
 
 std::vector<std::string_view> splitLines(std::string_view text)
@@ -29,7 +27,7 @@ std::vector<std::string_view> splitLines(std::string_view text)
         size_t nl = text.find('\n', pos);
         if (nl == std::string_view::npos)
             nl = text.size();
-        std::string_view line = trim(text.substr(pos, nl - pos));
+        std::string_view line = trimBlanks(text.substr(pos, nl - pos));
         if (!line.empty())
             lines.push_back(line);
         pos = nl + 1;
@@ -56,28 +54,28 @@ bool parseSchemataLine(std::string_view line, std::string &resource,
     size_t colon = line.find(':');
     if (colon == std::string_view::npos)
         return false;
-    resource = std::string(trim(line.substr(0, colon)));
+    resource = std::string(trimBlanks(line.substr(0, colon)));
     std::string_view rest = line.substr(colon + 1);
     size_t pos = 0;
     while (pos <= rest.size()) {
         size_t semi = rest.find(';', pos);
         if (semi == std::string_view::npos)
             semi = rest.size();
-        std::string_view item = trim(rest.substr(pos, semi - pos));
+        std::string_view item = trimBlanks(rest.substr(pos, semi - pos));
         pos = semi + 1;
         if (item.empty())
             continue;
         size_t eq = item.find('=');
         if (eq == std::string_view::npos)
             return false;
-        std::string value(trim(item.substr(eq + 1)));
+        std::string value(trimBlanks(item.substr(eq + 1)));
         std::transform(value.begin(), value.end(), value.begin(),
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         if (value.starts_with("0x"))
             value.erase(0, 2);
         size_t nonzero = value.find_first_not_of('0');
         value = nonzero == std::string::npos ? "0" : value.substr(nonzero);
-        domains[std::string(trim(item.substr(0, eq)))] = value;
+        domains[std::string(trimBlanks(item.substr(0, eq)))] = value;
     }
     return true;
 }
@@ -91,9 +89,9 @@ std::string resctrlDir(const IntelRdtPlan &plan, const std::string &root)
 Error withResctrlStatus(Error e, const std::string &root)
 {
     auto status = readFile(root + "/info/last_cmd_status");
-    if (!status || trim(*status).empty())
+    if (!status || trimBlanks(*status).empty())
         return e;
-    return Error(e.message() + " (resctrl: " + std::string(trim(*status)) + ")", e.code());
+    return Error(e.message() + " (resctrl: " + std::string(trimBlanks(*status)) + ")", e.code());
 }
 
 } // namespace

@@ -14,7 +14,6 @@ namespace {
 
 using attrs::indexField;
 using attrs::lookup;
-using attrs::trim;
 
 // From <linux/ioprio.h>.
 constexpr int kIoprioClassShift = 13;

@@ -17,7 +17,6 @@ namespace {
 
 using attrs::indexField;
 using attrs::lookup;
-using attrs::trim;
 
 // Debian 12's <linux/mempolicy.h> stops at MPOL_PREFERRED_MANY; 6.9 added this one.
 constexpr int kMpolWeightedInterleave = 6;
@@ -68,7 +67,7 @@ Result<MemoryPolicyPlan> planMemoryPolicy(const spec::MemoryPolicy &policy)
     if (*mode == MPOL_LOCAL && (flags & (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES)))
         return fail(field + ".flags: MPOL_LOCAL takes no node flags");
     plan.mode |= flags;
-    const bool hasNodes = !trim(policy.nodes).empty();
+    const bool hasNodes = !trimBlanks(policy.nodes).empty();
     if ((*mode == MPOL_DEFAULT || *mode == MPOL_LOCAL) && hasNodes)
         return fail(field + ".nodes: " + policy.mode + " takes no nodes");
     const bool needsNodes = *mode == MPOL_BIND || *mode == MPOL_INTERLEAVE ||

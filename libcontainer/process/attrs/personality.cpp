@@ -13,7 +13,6 @@ namespace {
 
 using attrs::indexField;
 using attrs::lookup;
-using attrs::trim;
 
 const std::map<std::string_view, unsigned long> kPersonalityDomains = {{"LINUX", PER_LINUX},
                                                                        {"LINUX32", PER_LINUX32}};

@@ -15,7 +15,6 @@ namespace {
 
 using attrs::indexField;
 using attrs::lookup;
-using attrs::trim;
 
 // sched_setattr(2)'s struct, declared here: glibc only gained it in 2.41, and <linux/sched/types.h>
 // clashes with <sched.h>. The layout is SCHED_ATTR_SIZE_VER1.
