@@ -21,7 +21,15 @@ Result<UniqueFd> openFdAt(int dirfd, const char *path, int flags, int mode)
     return UniqueFd(fd);
 }
 
-static Result<std::string> readAll(int fd, const std::string &path)
+// "64 MiB" for whole mebibytes, else the byte count.
+static std::string sizeText(size_t bytes)
+{
+    if (bytes >= (1u << 20) && bytes % (1u << 20) == 0)
+        return std::to_string(bytes >> 20) + " MiB";
+    return std::to_string(bytes) + " bytes";
+}
+
+Result<std::string> readAll(int fd, const std::string &path, size_t maxBytes)
 {
     std::string out;
     char buf[8192];
@@ -35,23 +43,25 @@ static Result<std::string> readAll(int fd, const std::string &path)
         if (n == 0)
             break;
         out.append(buf, static_cast<size_t>(n));
+        if (out.size() > maxBytes)
+            return fail(path + ": larger than " + sizeText(maxBytes) + ", the most husk reads");
     }
     return out;
 }
 
-Result<std::string> readFile(const std::string &path)
+Result<std::string> readFile(const std::string &path, size_t maxBytes)
 {
     UniqueFd fd = HUSK_TRY(openFd(path, O_RDONLY));
-    return readAll(fd.get(), path);
+    return readAll(fd.get(), path, maxBytes);
 }
 
-Result<std::string> readFileAt(int dirfd, const std::string &path)
+Result<std::string> readFileAt(int dirfd, const std::string &path, size_t maxBytes)
 {
     int fd = ::openat(dirfd, path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return failErrno("open " + path);
     UniqueFd owned(fd);
-    return readAll(fd, path);
+    return readAll(fd, path, maxBytes);
 }
 
 Result<void> writeAll(int fd, std::string_view data)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -8,11 +10,20 @@
 
 namespace husk {
 
-/// Reads a whole file.
-[[nodiscard]] Result<std::string> readFile(const std::string &path);
+/// No limit on what readFile reads.
+inline constexpr size_t kUnbounded = std::numeric_limits<size_t>::max();
 
-/// Reads a whole file relative to a directory fd.
-[[nodiscard]] Result<std::string> readFileAt(int dirfd, const std::string &path);
+/// Reads a whole file; one of more than maxBytes is an error naming the limit, read no further
+/// than that.
+[[nodiscard]] Result<std::string> readFile(const std::string &path, size_t maxBytes = kUnbounded);
+
+/// Reads fd to its end, as readFile (name is for errors).
+[[nodiscard]] Result<std::string> readAll(int fd, const std::string &name,
+                                          size_t maxBytes = kUnbounded);
+
+/// Reads a whole file relative to a directory fd, as readFile.
+[[nodiscard]] Result<std::string> readFileAt(int dirfd, const std::string &path,
+                                             size_t maxBytes = kUnbounded);
 
 /// Writes data to an existing file (proc, sys, cgroupfs) in one write(2), no create, no truncate.
 [[nodiscard]] Result<void> writeExisting(const std::string &path, std::string_view data);

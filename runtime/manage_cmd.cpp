@@ -1,9 +1,10 @@
 // pause, resume, update, events.
 
-#include <fstream>
-#include <iostream>
-#include <iterator>
+#include <unistd.h>
 
+#include <iostream>
+
+#include "common/file.h"
 #include "libcontainer/container/manage.h"
 #include "runtime/cli.h"
 #include "spec/parse.h"
@@ -15,15 +16,10 @@ namespace {
 // The resources document of `update -r FILE` ("-" is stdin).
 Result<nlohmann::json> readResources(const std::string &path)
 {
-    std::string text;
-    if (path == "-") {
-        text.assign(std::istreambuf_iterator<char>(std::cin), {});
-    } else {
-        std::ifstream in(path);
-        if (!in)
-            return fail("-r " + path + ": cannot read");
-        text.assign(std::istreambuf_iterator<char>(in), {});
-    }
+    std::string text =
+        HUSK_TRY_CTX(path == "-" ? readAll(STDIN_FILENO, "stdin", spec::kMaxJsonBytes)
+                                 : readFile(path, spec::kMaxJsonBytes),
+                     "-r");
     return HUSK_TRY_CTX(spec::parseJsonText(text), "-r " + path);
 }
 

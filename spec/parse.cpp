@@ -130,8 +130,46 @@ std::optional<NamespaceType> namespaceTypeFromName(std::string_view name)
     return std::nullopt;
 }
 
+Result<void> checkJsonBounds(std::string_view text)
+{
+    if (text.size() > kMaxJsonBytes)
+        return fail("larger than " + std::to_string(kMaxJsonBytes >> 20) +
+                    " MiB, the most husk reads");
+    int depth = 0;
+    bool inString = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char ch = text[i];
+        if (inString) {
+            if (ch == '\\')
+                ++i; // the escaped character cannot end the string
+            else if (ch == '"')
+                inString = false;
+            continue;
+        }
+        switch (ch) {
+        case '"':
+            inString = true;
+            break;
+        case '[':
+        case '{':
+            if (++depth > kMaxJsonDepth)
+                return fail("exceeded max depth " + std::to_string(kMaxJsonDepth) +
+                            " (nesting of arrays and objects) at byte " + std::to_string(i));
+            break;
+        case ']':
+        case '}':
+            --depth; // unbalanced text is the parser's to report
+            break;
+        default:
+            break;
+        }
+    }
+    return {};
+}
+
 Result<nlohmann::json> parseJsonText(std::string_view text)
 {
+    HUSK_TRY(checkJsonBounds(text));
     try {
         return Json::parse(text.begin(), text.end());
     } catch (const Json::parse_error &e) {
@@ -139,6 +177,12 @@ Result<nlohmann::json> parseJsonText(std::string_view text)
     } catch (const std::exception &e) {
         return fail(std::string("invalid JSON: ") + e.what());
     }
+}
+
+Result<nlohmann::json> readJsonFileAt(int dirfd, const std::string &path)
+{
+    std::string text = HUSK_TRY(readFileAt(dirfd, path, kMaxJsonBytes));
+    return HUSK_TRY_CTX(parseJsonText(text), path);
 }
 
 Result<Config> parseConfig(const nlohmann::json &doc)
@@ -190,7 +234,7 @@ Result<Config> parseConfigText(std::string_view text)
 Result<Config> loadConfig(const std::string &bundleDir)
 {
     std::string path = bundleDir.empty() ? "config.json" : bundleDir + "/config.json";
-    std::string text = HUSK_TRY(readFile(path));
+    std::string text = HUSK_TRY(readFile(path, kMaxJsonBytes));
     return parseConfigText(text);
 }
 

@@ -4,6 +4,7 @@
 // enum values held as C++ enums); semantic rules live in spec/validate.h. Errors name the JSON
 // path of the offending value: "linux.namespaces[2].type: unknown namespace \"netx\"".
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -26,8 +27,23 @@ namespace husk::spec {
 /// Converts a process object (config.process, or exec's --process file with path "").
 [[nodiscard]] Result<Process> parseProcess(const nlohmann::json &doc, const std::string &path);
 
-/// Parses JSON text into a document; a syntax error is one line with line and column.
+/// The largest JSON document husk reads (config.json, state.json, --process and -r files,
+/// Landlock files, pod, network and lease files). Real ones are kilobytes.
+inline constexpr size_t kMaxJsonBytes = size_t{64} << 20;
+/// The deepest nesting of arrays and objects husk accepts. nlohmann's copy and dump recurse
+/// once per level (a 70,000-level document overflows the stack); real documents are under 10.
+inline constexpr int kMaxJsonDepth = 1000;
+
+/// Checks text against kMaxJsonBytes and kMaxJsonDepth in one pass, without recursion and
+/// before anything parses it: "exceeded max depth 1000 at byte N" (runc's words).
+[[nodiscard]] Result<void> checkJsonBounds(std::string_view text);
+
+/// Parses JSON text into a document, bounds checked first; a syntax error is one line with
+/// line and column.
 [[nodiscard]] Result<nlohmann::json> parseJsonText(std::string_view text);
+
+/// Reads a file of at most kMaxJsonBytes and parses it as parseJsonText; errors name the path.
+[[nodiscard]] Result<nlohmann::json> readJsonFileAt(int dirfd, const std::string &path);
 
 /// The namespace type of a spec name ("pid", "network", ...), or nullopt.
 std::optional<NamespaceType> namespaceTypeFromName(std::string_view name);

@@ -33,6 +33,7 @@
 #include "libcontainer/namespaces/namespaces.h"
 #include "libcontainer/process/pidfd.h"
 #include "libcontainer/process/signals.h"
+#include "spec/parse.h"
 #include "libcontainer/process/clone.h"
 #include "libcontainer/security/seccomp/notify.h"
 #include "spec/parse.h"
@@ -104,7 +105,7 @@ Result<int> execProcess(const GlobalOptions &g, const ExecOptions &o)
     spec::Config config = HUSK_TRY_CTX(spec::parseConfig(rec.config), "recorded config");
     std::string processFile;
     if (!o.processFile.empty())
-        processFile = HUSK_TRY_CTX(readFile(o.processFile), "--process");
+        processFile = HUSK_TRY_CTX(readFile(o.processFile, spec::kMaxJsonBytes), "--process");
     ExecPlanned planned = HUSK_TRY(planExec(config, o, processFile));
     process::ExecPlan &plan = planned.plan;
 

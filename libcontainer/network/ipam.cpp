@@ -11,6 +11,7 @@
 #include "common/file.h"
 #include "libcontainer/network/locked_dir.h"
 #include "libcontainer/process/pidfd.h"
+#include "spec/parse.h"
 
 namespace husk::network {
 
@@ -227,13 +228,11 @@ Result<std::optional<Ipam::Locked>> Ipam::lock(bool create)
         return wrap(dir.error(), "leases of network " + network_);
     Locked l{std::move(*dir)};
     std::string file = dir_ + "/" + kLeasesFile;
-    auto text = readFileAt(l.dir.get(), kLeasesFile);
+    auto text = readFileAt(l.dir.get(), kLeasesFile, spec::kMaxJsonBytes);
     if (!text && text.error().code() != ENOENT)
         return wrap(text.error(), file);
     if (text) {
-        json j = json::parse(*text, nullptr, false);
-        if (j.is_discarded())
-            return fail(file + ": not valid JSON");
+        json j = HUSK_TRY_CTX(spec::parseJsonText(*text), file);
         l.table = HUSK_TRY_CTX(leaseTableFromJson(j), file);
     }
     UniqueFd root = HUSK_TRY(openFd(root_, O_RDONLY | O_DIRECTORY));

@@ -11,6 +11,7 @@
 
 #include "common/file.h"
 #include "libcontainer/network/locked_dir.h"
+#include "spec/parse.h"
 
 namespace husk::network {
 
@@ -67,10 +68,8 @@ Result<std::vector<Network>> NetworkDir::load() const
     for (const std::string &name : names) {
         std::string file = path_ + "/" + name + std::string(kSuffix);
         HUSK_TRY_CTX(validateNetworkName(name), file + ": file name");
-        std::string text = HUSK_TRY(readFileAt(fd_.get(), name + std::string(kSuffix)));
-        nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-        if (j.is_discarded())
-            return fail(file + ": not valid JSON");
+        nlohmann::json j =
+            HUSK_TRY_CTX(spec::readJsonFileAt(fd_.get(), name + std::string(kSuffix)), path_);
         Network n = HUSK_TRY_CTX(networkFromJson(j, name), file);
         HUSK_TRY_CTX(checkConflicts(n, networks), file);
         networks.push_back(std::move(n));

@@ -353,7 +353,7 @@ BOOST_AUTO_TEST_CASE(files_load_sorted_and_checked_together)
     BOOST_TEST(err == tmp / "nets/small.json: ipv4.subnet: 10.1.0.0/29 overlaps network clash's " +
                           "10.1.0.0/24");
     std::ofstream(tmp / "nets/clash.json") << "{not json";
-    BOOST_TEST(contains(errorMessage(dir.load()), "clash.json: not valid JSON"));
+    BOOST_TEST(contains(errorMessage(dir.load()), "clash.json: syntax error"));
 }
 
 BOOST_AUTO_TEST_CASE(a_husk_file_replaces_the_builtin_definition)
@@ -585,7 +585,7 @@ BOOST_AUTO_TEST_CASE(a_corrupt_leases_file_is_an_error_not_a_fresh_start)
     std::ofstream(root / "networks/small/leases.json") << "{\"leases\": [";
     Ipam ipam(root.path(), "small");
     BOOST_TEST(contains(errorMessage(ipam.allocate(smallNetwork(), LeaseRequest{"a"})),
-                        "leases.json: not valid JSON"));
+                        "leases.json: syntax error"));
 }
 
 BOOST_AUTO_TEST_CASE(stale_leases_are_reclaimed)

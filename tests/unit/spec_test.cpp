@@ -648,6 +648,41 @@ BOOST_AUTO_TEST_CASE(parse_json_text)
                bad.error().what());
 }
 
+BOOST_AUTO_TEST_CASE(json_bounds_are_checked_before_parsing)
+{
+    auto nested = [](int depth, char open, char close) {
+        return std::string(static_cast<size_t>(depth), open) +
+               std::string(static_cast<size_t>(depth), close);
+    };
+    BOOST_TEST(bool(checkJsonBounds(nested(kMaxJsonDepth, '[', ']'))));
+    BOOST_TEST(bool(parseJsonText(nested(kMaxJsonDepth, '[', ']'))));
+    Result<json> deep = parseJsonText(nested(kMaxJsonDepth + 1, '[', ']'));
+    BOOST_REQUIRE(!deep);
+    BOOST_TEST(deep.error().what() ==
+               "exceeded max depth 1000 (nesting of arrays and objects) at byte 1000");
+    // Objects count as arrays do; brackets inside strings (escaped quotes too) do not.
+    std::string objects;
+    for (int i = 0; i <= kMaxJsonDepth; ++i)
+        objects += "{\"a\":";
+    BOOST_TEST(!checkJsonBounds(objects));
+    std::string inString = "[\"\\\"" + std::string(5000, '[') + "\"]";
+    BOOST_TEST(bool(parseJsonText(inString)), inString.substr(0, 10));
+
+    // What crashed husk (a stack overflow in nlohmann's recursive copy): a config.json nested
+    // 100,000 levels is an error naming the limit.
+    std::string config = R"({"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "annotations": )" +
+                         nested(100000, '[', ']') + "}";
+    Result<Config> c = parseConfigText(config);
+    BOOST_REQUIRE(!c);
+    BOOST_TEST(c.error().what().starts_with("parse config.json: exceeded max depth 1000"),
+               c.error().what());
+
+    std::string big(kMaxJsonBytes + 1, ' ');
+    Result<void> large = checkJsonBounds(big);
+    BOOST_REQUIRE(!large);
+    BOOST_TEST(large.error().what() == "larger than 64 MiB, the most husk reads");
+}
+
 BOOST_AUTO_TEST_CASE(load_config_from_bundle)
 {
     Result<Config> missing = loadConfig("/nonexistent-husk-bundle");
