@@ -61,9 +61,11 @@ Result<Layout> parseLayout(std::string_view mountinfo)
     Layout layout;
     std::optional<Hierarchy> unified;
     bool anyV1 = false;
+    struct Entry {
+        std::string mountPoint, fstype, superOptions;
+    };
+    std::vector<Entry> entries;
     for (const std::string &line : split(mountinfo, '\n')) {
-        if (line.empty())
-            continue;
         // mountinfo: id parent maj:min root mountpoint opts [optional...] - fstype source superopts
         size_t dash = line.find(" - ");
         if (dash == std::string::npos)
@@ -72,8 +74,25 @@ Result<Layout> parseLayout(std::string_view mountinfo)
         std::vector<std::string> right = split(std::string_view(line).substr(dash + 3), ' ');
         if (left.size() < 5 || right.size() < 3)
             continue;
-        const std::string &fstype = right[0];
-        const std::string &mountPoint = left[4];
+        entries.push_back({left[4], right[0], right[2]});
+    }
+    // Mounts are listed in the order they were made: one made later on the same mountpoint,
+    // or on a directory above it, covers it (a tmpfs over /sys/fs/cgroup/unified, as test
+    // harnesses and some hosts mount). Only what is on top is what a path opens.
+    auto covered = [&entries](size_t i) {
+        const std::string &mp = entries[i].mountPoint;
+        for (size_t j = i + 1; j < entries.size(); ++j) {
+            const std::string &above = entries[j].mountPoint;
+            if (mp == above || (mp.starts_with(above) && (above == "/" || mp[above.size()] == '/')))
+                return true;
+        }
+        return false;
+    };
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const std::string &fstype = entries[i].fstype;
+        const std::string &mountPoint = entries[i].mountPoint;
+        if ((fstype != "cgroup" && fstype != "cgroup2") || covered(i))
+            continue;
         if (fstype == "cgroup2") {
             // The first cgroup2 mount wins (a container may bind it again elsewhere).
             if (!unified)
@@ -81,7 +100,7 @@ Result<Layout> parseLayout(std::string_view mountinfo)
         } else if (fstype == "cgroup") {
             Hierarchy h;
             h.mountPoint = mountPoint;
-            for (const std::string &o : split(right[2], ','))
+            for (const std::string &o : split(entries[i].superOptions, ','))
                 if (isControllerOption(o))
                     h.controllers.push_back(o);
             if (h.controllers.empty())

@@ -149,6 +149,32 @@ BOOST_AUTO_TEST_CASE(hybrid_from_this_machine)
     BOOST_TEST(l.find("cpuacct")->mountPoint == "/sys/fs/cgroup/cpuacct");
 }
 
+BOOST_AUTO_TEST_CASE(only_the_topmost_mount_counts)
+{
+    // A tmpfs mounted over /sys/fs/cgroup/unified (as test harnesses and some hosts do) hides
+    // the cgroup2 under it: opening that path reaches the tmpfs, so there is no unified
+    // hierarchy, and the host is plain v1.
+    std::string covered =
+        std::string(kHybrid) + "90 41 0:60 / /sys/fs/cgroup/unified rw - tmpfs tmpfs rw\n";
+    Layout l = require(parseLayout(covered));
+    BOOST_TEST(l.find("unified") == nullptr);
+    BOOST_TEST((l.mode == Mode::V1));
+    BOOST_TEST(l.hierarchies.size() == 9U);
+    // A mount over a directory above hides everything below it too.
+    std::string above = std::string(kHybrid) + "91 31 0:61 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n";
+    BOOST_TEST(errorText(parseLayout(above)) == "no cgroup filesystem is mounted");
+    // ... and a cgroup2 mounted again on top is the one used.
+    std::string remounted =
+        covered + "92 90 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+    Layout r = require(parseLayout(remounted));
+    BOOST_REQUIRE(r.find("unified") != nullptr);
+    BOOST_TEST((r.mode == Mode::Hybrid));
+    // A sibling whose name only starts with another's is not under it.
+    std::string sibling =
+        std::string(kHybrid) + "93 31 0:62 / /sys/fs/cgroup/cpu2 rw - tmpfs x rw\n";
+    BOOST_TEST(require(parseLayout(sibling)).find("cpu") != nullptr);
+}
+
 BOOST_AUTO_TEST_CASE(unified_v2)
 {
     Layout l = require(parseLayout(kV2));
