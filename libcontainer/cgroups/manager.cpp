@@ -36,12 +36,16 @@ Result<void> mkdirRecorded(const std::string &dir, std::vector<std::string> &cre
         std::string parent = cur;
         cur = mountPoint + rel.substr(0, next);
         pos = next;
+        auto planned = std::find(created.begin(), created.end(), cur);
         if (::mkdir(cur.c_str(), 0755) < 0) {
-            if (errno == EEXIST)
-                continue;
-            return failErrno("create cgroup " + cur);
+            if (errno != EEXIST)
+                return failErrno("create cgroup " + cur);
+            if (planned != created.end())
+                created.erase(planned); // made by someone else since plan(): not ours
+            continue;
         }
-        created.push_back(cur);
+        if (planned == created.end())
+            created.push_back(cur);
         if (cpuset) {
             // A new v1 cpuset starts with no cpus and no mems, and refuses tasks until set.
             for (const char *f : {"cpuset.cpus", "cpuset.mems"}) {
@@ -52,6 +56,27 @@ Result<void> mkdirRecorded(const std::string &dir, std::vector<std::string> &cre
         }
     }
     return {};
+}
+
+// The first few pids of a cgroup.procs text, space-separated, for messages.
+std::string firstPids(const std::string &procs)
+{
+    std::string out;
+    size_t count = 0, pos = 0;
+    while (pos < procs.size() && count < 5) {
+        size_t nl = procs.find('\n', pos);
+        if (nl == std::string::npos)
+            nl = procs.size();
+        if (nl > pos) {
+            if (count++)
+                out += ' ';
+            out.append(procs, pos, nl - pos);
+        }
+        pos = nl + 1;
+    }
+    if (pos < procs.size())
+        out += " ...";
+    return out;
 }
 
 // The controller a cgroup file belongs to: "memory.limit_in_bytes" -> memory.
@@ -162,6 +187,40 @@ Result<CgroupManager> CgroupManager::forNew(const Layout &layout, const std::str
             rec.removeIfEmpty.push_back(h.mountPoint + "/husk");
     }
     return CgroupManager(std::move(rec));
+}
+
+Result<void> CgroupManager::plan()
+{
+    if (systemdOwned())
+        return {};
+    record_.created.clear();
+    for (const auto &[key, dir] : record_.paths) {
+        // The leaf and each missing parent, from the hierarchy's root down (dir is absolute:
+        // the walk starts at the first component that is missing).
+        std::vector<std::string> missing;
+        for (std::string cur = dir; cur.size() > 1; cur.resize(cur.rfind('/'))) {
+            struct stat st;
+            if (::stat(cur.c_str(), &st) == 0)
+                break;
+            if (errno != ENOENT)
+                return failErrno("cgroup " + cur);
+            missing.push_back(cur);
+        }
+        if (missing.empty() || missing.front() != dir) {
+            // The leaf exists: joining it is fine (runc does), sharing it is not.
+            auto text = readFile(dir + "/cgroup.procs");
+            if (text && !text->empty())
+                return fail("linux.cgroupsPath: cgroup " + dir +
+                                " already holds processes that are not this container's "
+                                "(pids " +
+                                firstPids(*text) +
+                                "); husk will not share it, since delete kills everything in "
+                                "the container's cgroup",
+                            EBUSY);
+        }
+        record_.created.insert(record_.created.end(), missing.rbegin(), missing.rend());
+    }
+    return {};
 }
 
 Result<void> CgroupManager::create()

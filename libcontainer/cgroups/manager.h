@@ -43,8 +43,14 @@ public:
     /// A manager for the cgroups recorded in a container's state.
     explicit CgroupManager(CgroupRecord record) : record_(std::move(record)) {}
 
-    /// Creates the directories (mkdir -p), recording which ones husk made. Does nothing for a
-    /// systemd unit: systemd makes its cgroup in startUnit().
+    /// Decides what create() will make, before anything is made, so it can be recorded first:
+    /// record().created becomes the directories missing now, parents first. An existing leaf
+    /// that holds processes is refused: they are not the container's, and delete would kill
+    /// them. (A systemd unit's name is in the record from forSystemd.)
+    [[nodiscard]] Result<void> plan();
+    /// Creates the directories (mkdir -p). record().created ends as exactly the ones husk made:
+    /// a planned one that appeared meanwhile is dropped, an unplanned one it made is added.
+    /// Does nothing for a systemd unit: systemd makes its cgroup in startUnit().
     [[nodiscard]] Result<void> create();
     /// Whether a systemd unit owns the cgroup (--systemd-cgroup).
     bool systemdOwned() const { return !record_.systemdUnit.empty(); }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/crash_point.h"
 #include "common/file.h"
 #include "common/log.h"
 #include "libcontainer/cgroups/manager.h"
@@ -141,6 +142,7 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bu
             log::warn("cleanup: " + r.error().what());
     });
     HUSK_TRY(dir.lock());
+    crashPoint("create.dir");
     rec.id = o.id;
     rec.status = Status::Creating;
     rec.bundle = bundle.path;
@@ -156,15 +158,23 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bu
         if (tx.spawned() && !hooks.poststop.empty())
             runHooksWarnOnly(hooks.poststop, hookStateJson(rec, "stopped", 0), "poststop");
     });
+    // The first record, before anything but the directory exists: the cgroup directories it
+    // will make (and a systemd unit's name). A husk killed from here on leaves a record that
+    // delete cleans from; one killed before it leaves an empty directory (stopped).
+    HUSK_TRY(cg.plan());
+    rec.cgroup = cg.record();
+    HUSK_TRY(dir.save(rec));
+    crashPoint("create.recorded");
     tx.onUndo([&] {
         if (auto r = cg.destroy(); !r)
             log::warn("cleanup: " + r.error().what());
     });
     HUSK_TRY(makeCgroups(cg, plan.init));
-    rec.cgroup = cg.record();
-    // Saved before anything runs, so a husk killed from here on leaves a record that
-    // `delete --force` can clean from.
-    HUSK_TRY(dir.save(rec));
+    crashPoint("create.cgroups");
+    if (cg.record().created != rec.cgroup.created) { // a race with another mkdir, or rootless
+        rec.cgroup = cg.record();
+        HUSK_TRY(dir.save(rec));
+    }
     // (A systemd unit gets them when it starts, below.)
     if (lx && lx->resources && !rec.cgroup.paths.empty() && !cg.systemdOwned())
         HUSK_TRY(cg.apply(*lx->resources));
@@ -192,6 +202,7 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bu
                                     parentEnd, std::move(childEnd), cgroupDir.get()));
     const pid_t pid = init.pid;
     tx.ownProcess(pid, std::move(init.pidfd));
+    crashPoint("create.spawned");
 
     // The init waits for Go: id maps, cgroups, netDevices first.
     if (namespaces.newUser && lx)
@@ -205,6 +216,7 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bu
     } else {
         HUSK_TRY(cg.addProcess(pid, init.placedInCgroup));
     }
+    crashPoint("create.joined");
     if (lx && !lx->netDevices.empty()) {
         const std::string hold = dir.path() + "/" + kNetnsHoldName;
         tx.onUndo([&devices = lx->netDevices, hold] {
@@ -212,6 +224,7 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bu
                 log::warn("cleanup: " + r.error().what());
         });
         HUSK_TRY(attachNetDevices(lx->netDevices, pid, hold));
+        crashPoint("create.netdevices");
     }
 
     process::SupervisorHandlers handlers;
@@ -245,6 +258,7 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bu
     process::Supervisor supervisor(parentEnd, std::move(handlers));
     HUSK_TRY(supervisor.go(pid));
     HUSK_TRY(supervisor.untilReady());
+    crashPoint("create.ready");
 
     auto startTime = processStartTime(pid);
     if (!startTime)
@@ -253,6 +267,7 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bu
     rec.pid = pid;
     rec.initStartTime = *startTime;
     HUSK_TRY(dir.save(rec));
+    crashPoint("create.saved");
     if (!o.pidFile.empty())
         HUSK_TRY_CTX(writePidFile(o.pidFile, pid), "--pid-file " + o.pidFile);
     HUSK_TRY(supervisor.acknowledgeReady());

@@ -24,7 +24,8 @@ struct LockedContainer {
 [[nodiscard]] Result<LockedContainer> lockContainer(const GlobalOptions &g, const std::string &id);
 
 /// The live status: the recorded one, corrected by whether the init (pid + start time) still
-/// runs and whether it still waits on the exec fifo.
+/// runs, whether it still waits on the exec fifo, and whether a `creating` record's create
+/// still holds the lock.
 Status liveStatus(const ContainerDir &dir, const StateRecord &r);
 
 /// path made absolute against the working directory.

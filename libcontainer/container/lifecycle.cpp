@@ -12,11 +12,13 @@
 #include <climits>
 #include <ctime>
 
+#include "common/crash_point.h"
 #include "common/file.h"
 #include "common/log.h"
 #include "libcontainer/cgroups/manager.h"
 #include "libcontainer/container/id.h"
 #include "libcontainer/container/internal.h"
+#include "libcontainer/container/salvage.h"
 #include "libcontainer/network/net_devices.h"
 #include "libcontainer/process/hooks.h"
 #include "libcontainer/process/pidfd.h"
@@ -27,8 +29,11 @@ namespace husk {
 
 Status liveStatus(const ContainerDir &dir, const StateRecord &r)
 {
+    // The create holds the lock from its first record to the end: a `creating` record nobody
+    // holds was left by a create that was killed. Its init dies with it (it reads EOF on the
+    // sync socket), so it is stopped, as runc reports it, and plain delete removes it.
     if (r.status == Status::Creating)
-        return Status::Creating;
+        return dir.lockedElsewhere() ? Status::Creating : Status::Stopped;
     if (!processMatches(r.pid, r.initStartTime))
         return Status::Stopped;
     if (r.status == Status::Paused) // recorded by pause, cleared by resume
@@ -98,6 +103,21 @@ spec::State toState(const StateRecord &r, Status live)
     return s;
 }
 
+// The state of a container with no state.json yet: before its first record a create has made
+// nothing but the directory, so it is creating while that create runs and stopped once it was
+// killed. nullopt when the directory holds more (a record that went missing).
+std::optional<spec::State> stateBeforeRecord(const std::string &id, const ContainerDir &dir,
+                                             const Error &loadError)
+{
+    if (loadError.code() != ENOENT || !madeNothing(dir, id))
+        return std::nullopt;
+    spec::State s;
+    s.ociVersion = kOciVersion;
+    s.id = id;
+    s.status = dir.lockedElsewhere() ? "creating" : "stopped";
+    return s;
+}
+
 // What the init wrote after its verdict byte, until it closes the fifo or exits.
 std::string readAllNonblocking(int fifo, int pidfd)
 {
@@ -143,6 +163,12 @@ Result<void> startContainer(const GlobalOptions &g, const std::string &id)
     // plus poll on the pidfd means a dead init is an error, never a hang.
     UniqueFd fifoFd =
         HUSK_TRY_CTX(openFdAt(dir.fd(), kExecFifoName, O_RDONLY | O_NONBLOCK), "exec fifo");
+    // The name goes at once (the init reopens the fifo through its own fd, never by name): a
+    // start killed from here on leaves a container that is running (the init got its byte
+    // through the pipe) or stopped (it got EPIPE), never one shown as created that no start
+    // can ever release.
+    dir.removeExecFifo();
+    crashPoint("start.opened");
     pollfd fds[2] = {{fifoFd.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
     for (;;) {
         int r = ::poll(fds, 2, -1);
@@ -157,7 +183,6 @@ Result<void> startContainer(const GlobalOptions &g, const std::string &id)
                     break;
                 // A startContainer hook failed: the init sends the reason and exits.
                 std::string reason = readAllNonblocking(fifoFd.get(), pidfd.get());
-                dir.removeExecFifo();
                 return fail(reason.empty() ? "container init failed to start" : reason);
             }
         }
@@ -179,7 +204,7 @@ Result<void> startContainer(const GlobalOptions &g, const std::string &id)
                 break;
         }
     }
-    dir.removeExecFifo();
+    crashPoint("start.released");
     if (hooks && !hooks->poststart.empty())
         runHooksWarnOnly(hooks->poststart, hookStateJson(rec, "running", rec.pid), "poststart");
     return {};
@@ -190,7 +215,13 @@ Result<spec::State> containerState(const GlobalOptions &g, const std::string &id
     HUSK_TRY(validateId(id));
     StateStore store = HUSK_TRY(StateStore::open(g.root));
     ContainerDir dir = HUSK_TRY(store.openContainer(id));
-    StateRecord rec = HUSK_TRY(dir.load());
+    auto loaded = dir.load();
+    if (!loaded) {
+        if (auto early = stateBeforeRecord(id, dir, loaded.error()))
+            return *early;
+        return std::unexpected(loaded.error());
+    }
+    const StateRecord &rec = *loaded;
     spec::State st = toState(rec, liveStatus(dir, rec));
     // OOM kills in the container's cgroup are reported as an annotation (husk's, not the
     // config's), so an orchestrator polling state sees them.
@@ -246,13 +277,14 @@ Result<DeletedContainer> deleteContainer(const GlobalOptions &g, const std::stri
     HUSK_TRY(dir.lock());
     auto loaded = dir.load();
     if (!loaded) {
-        // A husk killed before the first state write leaves only a directory.
-        if (!force)
-            return wrap(loaded.error(), "container \"" + id +
-                                            "\" has no readable state (use "
-                                            "--force to remove it)");
-        HUSK_TRY(store.remove(id));
-        return DeletedContainer{};
+        // A husk killed before its first record leaves only a directory: stopped, as `state`
+        // reports it, so plain delete removes it. Anything else needs --force, and then what
+        // the system still shows of the container.
+        if (force || (loaded.error().code() == ENOENT && madeNothing(dir, id)))
+            return deleteWithoutRecord(store, dir, id, loaded.error());
+        return wrap(loaded.error(), "container \"" + id +
+                                        "\" has no readable state (use --force to remove "
+                                        "what is left of it)");
     }
     StateRecord rec = std::move(*loaded);
     Status s = liveStatus(dir, rec);
@@ -269,10 +301,12 @@ Result<DeletedContainer> deleteContainer(const GlobalOptions &g, const std::stri
             if (!killThroughPidfd(pidfd->get(), Reap::NotOurs))
                 return fail("container init did not exit after SIGKILL");
     }
+    crashPoint("delete.killed");
     if (auto devices = recordedNetDevices(rec); !devices.empty())
         HUSK_TRY(detachNetDevices(devices, dir.path() + "/" + kNetnsHoldName));
     cgroups::CgroupManager cg(rec.cgroup);
     HUSK_TRY(cg.destroy());
+    crashPoint("delete.cgroups");
     if (auto hooks = recordedHooks(rec); hooks && !hooks->poststop.empty())
         runHooksWarnOnly(hooks->poststop, hookStateJson(rec, "stopped", 0), "poststop");
     HUSK_TRY(store.remove(id));
@@ -292,11 +326,20 @@ Result<std::vector<spec::State>> listContainers(const GlobalOptions &g)
             continue;
         auto rec = dir->load();
         if (!rec) {
-            // A container whose create was interrupted before state was written.
+            // Before its first record a create has made nothing but the directory: creating
+            // while it runs, stopped once it was killed. Any other entry is broken; it is
+            // listed (never hiding the others) with the reason.
+            if (auto early = stateBeforeRecord(id, *dir, rec.error())) {
+                out.push_back(std::move(*early));
+                continue;
+            }
             spec::State s;
+            s.ociVersion = kOciVersion;
             s.id = id;
-            s.status = "creating";
-            out.push_back(s);
+            s.status = "unknown";
+            s.annotations["run.husk.error"] = rec.error().what();
+            log::warn("list: container \"" + id + "\": " + rec.error().what());
+            out.push_back(std::move(s));
             continue;
         }
         out.push_back(toState(*rec, liveStatus(*dir, *rec)));

@@ -129,12 +129,27 @@ Result<void> ContainerDir::lock()
         if (errno != EINTR)
             return failErrno("lock " + path_);
     }
+    locked_ = true;
     return {};
 }
 
 void ContainerDir::unlock()
 {
     ::flock(fd_.get(), LOCK_UN);
+    locked_ = false;
+}
+
+bool ContainerDir::lockedElsewhere() const
+{
+    if (locked_)
+        return false;
+    // flock belongs to the open file description: probe with a new one, never fd_ itself.
+    int probe = ::openat(fd_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (probe < 0)
+        return false;
+    bool busy = ::flock(probe, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+    ::close(probe); // releases the probe's lock, if it took it
+    return busy;
 }
 
 Result<void> ContainerDir::save(const StateRecord &r)
@@ -145,11 +160,8 @@ Result<void> ContainerDir::save(const StateRecord &r)
 
 Result<StateRecord> ContainerDir::load() const
 {
-    std::string text = HUSK_TRY_CTX(readFileAt(fd_.get(), "state.json"), path_);
-    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded())
-        return fail(path_ + "/state.json: not valid JSON");
-    return stateRecordFromJson(j);
+    nlohmann::json j = HUSK_TRY_CTX(spec::readJsonFileAt(fd_.get(), "state.json"), path_);
+    return HUSK_TRY_CTX(stateRecordFromJson(j), path_);
 }
 
 bool ContainerDir::hasExecFifo() const

@@ -75,6 +75,11 @@ public:
     [[nodiscard]] Result<void> lock();
     /// Releases the lock (for every copy of this open file description, e.g. in a child).
     void unlock();
+    /// Whether this handle holds the lock.
+    bool locked() const { return locked_; }
+    /// Whether another command holds the lock now (a create holds it from its first record to
+    /// its end, so a `creating` record whose lock is free was left by a killed create).
+    bool lockedElsewhere() const;
     /// Writes state.json atomically.
     [[nodiscard]] Result<void> save(const StateRecord &r);
     /// Reads state.json.
@@ -89,6 +94,7 @@ public:
 private:
     UniqueFd fd_;
     std::string path_;
+    bool locked_ = false;
 };
 
 /// The state root (--root), holding one directory per container.

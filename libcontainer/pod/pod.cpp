@@ -19,6 +19,7 @@
 #include <iterator>
 #include <span>
 
+#include "common/crash_point.h"
 #include "common/file.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
@@ -34,6 +35,7 @@
 #include "libcontainer/container/state_store.h"
 #include "netlink/link.h"
 #include "netlink/socket.h"
+#include "spec/parse.h"
 #include "spec/state.h"
 
 #ifdef HUSK_PAUSE_IMAGE
@@ -75,10 +77,7 @@ struct PodDir {
     }
     Result<PodRecord> load() const
     {
-        std::string text = HUSK_TRY(readFileAt(fd.get(), kPodFile));
-        auto j = nlohmann::json::parse(text, nullptr, false);
-        if (j.is_discarded())
-            return fail(path + "/" + kPodFile + ": not valid JSON");
+        auto j = HUSK_TRY_CTX(spec::readJsonFileAt(fd.get(), kPodFile), path);
         return parsePodJson(j);
     }
 };
@@ -375,8 +374,10 @@ Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o)
     r.mode = mode;
     r.network = network;
     r.owner = o.owner;
-    // Saved before anything runs: a husk killed from here on leaves what `pod rm` needs.
+    // Saved before anything runs: a husk killed from here on leaves what `pod rm` needs (the
+    // network is detached by the pod's name, which keys the lease, the veth and the rules).
     HUSK_TRY(dir.save(r));
+    crashPoint("pod.recorded");
 
     uint64_t flags = CLONE_NEWIPC | CLONE_NEWUTS;
     if (mode != NetworkMode::Host)
@@ -395,6 +396,9 @@ Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o)
         }
         if (!childEnd.send(process::SyncMsg::Ready))
             ::_exit(1);
+        // Lives on only once pod.json names it: a husk killed before that closes the socket.
+        if (!childEnd.expect(process::SyncMsg::Go))
+            ::_exit(1);
         // Nothing of husk's may stay open in a process that lives as long as the pod.
         ::syscall(SYS_close_range, 3, ~0U, 0);
         execPauseImage();
@@ -405,6 +409,9 @@ Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o)
     HUSK_TRY_CTX(parentEnd.expect(process::SyncMsg::Ready), "pause process");
     r.pausePid = pid;
     r.pauseStartTime = processStartTime(r.pausePid).value_or(0);
+    HUSK_TRY(dir.save(r));
+    crashPoint("pod.pause");
+    HUSK_TRY_CTX(parentEnd.send(process::SyncMsg::Go), "pause process");
     std::vector<std::string> servers = o.dns;
     if (mode == NetworkMode::Bridge) {
         tx.onUndo([&] { disconnectPod(g, r); });
@@ -415,12 +422,14 @@ Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o)
         r.gateway = a.gateway;
         r.hostVeth = a.hostVeth;
         r.ports = a.ports;
+        crashPoint("pod.network");
         if (servers.empty())
             for (const network::IpAddress &dns : a.network.dns)
                 servers.push_back(network::formatIpAddress(dns));
     }
     HUSK_TRY(writePodFiles(dir, r, servers));
     HUSK_TRY(dir.save(r));
+    crashPoint("pod.saved");
     tx.commit();
     return r;
 }
@@ -509,8 +518,11 @@ Result<void> removePod(const GlobalOptions &g, const std::string &name, bool for
                 return wrap(d.error(), "pod \"" + name + "\": member " + *it +
                                            (force ? "" : " (use --force)"));
         }
+        crashPoint("pod-rm.members");
         killPause(r.pausePid, r.pauseStartTime, SIGKILL, 5000);
+        crashPoint("pod-rm.pause");
         disconnectPod(g, r);
+        crashPoint("pod-rm.network");
     } else if (!force) {
         return wrap(loaded.error(), "pod \"" + name + "\" has no readable state (use --force)");
     }

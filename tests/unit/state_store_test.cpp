@@ -236,7 +236,23 @@ BOOST_AUTO_TEST_CASE(load_errors)
     BOOST_TEST(errorMessage(missing) == tmp / "c1" + ": open state.json");
 
     std::ofstream(tmp / "c1/state.json") << "{\"id\": ";
-    BOOST_TEST(errorText(d.load()) == tmp / "c1/state.json" + ": not valid JSON");
+    BOOST_TEST(errorText(d.load()).starts_with(tmp / "c1" + ": state.json: syntax error at line 1"),
+               errorText(d.load()));
+
+    // A state whose recorded config nests deeper than any parser here should recurse: an
+    // error, not a crash (it used to take down `list` for every container).
+    {
+        std::ofstream f(tmp / "c1/state.json");
+        f << R"({"id": "c1", "status": "created", "pid": 1, "initStartTime": 1, "bundle": "/b",)"
+          << R"( "config": )" << std::string(200000, '[') << std::string(200000, ']') << "}";
+    }
+    BOOST_TEST(
+        errorText(d.load()).starts_with(tmp / "c1" + ": state.json: exceeded max depth 1000"),
+        errorText(d.load()));
+    for (const char *wrongType : {"[]", "\"x\"", "{\"id\": 7}", ""}) {
+        std::ofstream(tmp / "c1/state.json") << wrongType;
+        BOOST_TEST(!d.load(), wrongType);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(save_leaves_no_temp_file)

@@ -1,0 +1,242 @@
+// `delete` of a container whose state.json cannot be read (removed, emptied, truncated,
+// overwritten): the record is the only list of what the container made, so husk derives what it
+// can from the system, cleans exactly that, and says what it could not verify.
+//
+// What can be derived: the cgroups at the id's default paths (/husk/<id> in each hierarchy:
+// husk's own naming), and the processes in them that started after the container's state
+// directory was made (statx birth time against /proc/<pid>/stat's start time). A process
+// that started before is not the container's: it is left alone, and so is the directory that
+// would have been the only way back to it.
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <ctime>
+#include <memory>
+#include <set>
+
+#include "common/file.h"
+#include "common/log.h"
+#include "libcontainer/cgroups/layout.h"
+#include "libcontainer/cgroups/manager.h"
+#include "libcontainer/container/internal.h"
+#include "libcontainer/container/salvage.h"
+#include "libcontainer/process/pidfd.h"
+
+namespace husk {
+
+namespace {
+
+// Nanoseconds since the epoch.
+using Nanos = long long;
+
+Nanos toNanos(const timespec &t)
+{
+    return static_cast<Nanos>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
+
+// When the state directory was made (its birth time), if the filesystem records it.
+std::optional<Nanos> directoryBirth(int dirfd)
+{
+    struct statx sx {};
+    if (::statx(dirfd, "", AT_EMPTY_PATH, STATX_BTIME, &sx) < 0 || !(sx.stx_mask & STATX_BTIME))
+        return std::nullopt;
+    return static_cast<Nanos>(sx.stx_btime.tv_sec) * 1'000'000'000 + sx.stx_btime.tv_nsec;
+}
+
+// When a process started, on the realtime clock (its start time is in clock ticks since boot).
+std::optional<Nanos> processStarted(pid_t pid)
+{
+    auto ticks = processStartTime(pid);
+    if (!ticks)
+        return std::nullopt;
+    timespec real{}, boot{};
+    ::clock_gettime(CLOCK_REALTIME, &real);
+    ::clock_gettime(CLOCK_BOOTTIME, &boot);
+    const Nanos hz = ::sysconf(_SC_CLK_TCK);
+    return toNanos(real) - toNanos(boot) + static_cast<Nanos>(*ticks) * (1'000'000'000 / hz);
+}
+
+std::set<pid_t> pidsIn(const std::vector<std::string> &dirs)
+{
+    std::set<pid_t> out;
+    for (const std::string &d : dirs) {
+        auto text = readFile(d + "/cgroup.procs");
+        if (!text)
+            continue;
+        const char *p = text->c_str();
+        char *end = nullptr;
+        for (long v = std::strtol(p, &end, 10); end != p; v = std::strtol(p, &end, 10)) {
+            if (v > 0)
+                out.insert(static_cast<pid_t>(v));
+            p = end;
+        }
+    }
+    return out;
+}
+
+// The names in the container directory other than husk's temp files.
+std::vector<std::string> entries(int dirfd)
+{
+    std::vector<std::string> out;
+    int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return out;
+    std::unique_ptr<DIR, int (*)(DIR *)> dir(::fdopendir(fd), ::closedir);
+    if (!dir) {
+        ::close(fd);
+        return out;
+    }
+    while (dirent *e = ::readdir(dir.get()))
+        if (e->d_name[0] != '.')
+            out.emplace_back(e->d_name);
+    return out;
+}
+
+std::string joined(const std::vector<std::string> &parts, const char *sep = ", ")
+{
+    std::string out;
+    for (const std::string &p : parts) {
+        if (!out.empty())
+            out += sep;
+        out += p;
+    }
+    return out;
+}
+
+// The id's default cgroup directories (forNew without a cgroupsPath), whether or not they exist.
+Result<CgroupRecord> defaultCgroups(const cgroups::Layout &layout, const std::string &id)
+{
+    return HUSK_TRY(cgroups::CgroupManager::forNew(layout, "", id)).record();
+}
+
+bool exists(const std::string &path)
+{
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+} // namespace
+
+bool madeNothing(const ContainerDir &dir, const std::string &id)
+{
+    if (!entries(dir.fd()).empty())
+        return false;
+    // A record removed by hand from a running container leaves an empty directory too; its
+    // cgroups tell the two apart (for the default cgroupsPath).
+    auto layout = cgroups::detectLayout();
+    if (!layout)
+        return false;
+    auto derived = defaultCgroups(*layout, id);
+    if (!derived)
+        return false;
+    for (const auto &[key, path] : derived->paths)
+        if (exists(path))
+            return false;
+    return true;
+}
+
+Result<DeletedContainer> deleteWithoutRecord(StateStore &store, ContainerDir &dir,
+                                             const std::string &id, const Error &why)
+{
+    // Record before act: a create writes state.json before it makes anything else, so a
+    // directory with nothing in it is all a create killed that early made.
+    if (why.code() == ENOENT && madeNothing(dir, id)) {
+        HUSK_TRY(store.remove(id));
+        return DeletedContainer{};
+    }
+
+    std::vector<std::string> done, unverified, left;
+    // The default cgroups: each hierarchy's /husk/<id> that exists.
+    cgroups::Layout layout = HUSK_TRY(cgroups::detectLayout());
+    CgroupRecord derived = HUSK_TRY(defaultCgroups(layout, id));
+    CgroupRecord found;
+    for (const auto &[key, path] : derived.paths) {
+        if (exists(path)) {
+            found.paths[key] = path;
+            found.created.push_back(path);
+        }
+    }
+    found.removeIfEmpty = derived.removeIfEmpty;
+    // The default path relative to its hierarchy ("/husk/<id>"), for messages.
+    std::string where = "/husk/" + id;
+    for (const cgroups::Hierarchy &h : layout.hierarchies)
+        if (auto it = derived.paths.find(h.key); it != derived.paths.end())
+            where = it->second.substr(h.mountPoint.size());
+
+    std::vector<std::string> dirs;
+    for (const auto &[key, path] : found.paths)
+        dirs.push_back(path);
+    std::vector<pid_t> foreign;
+    if (!dirs.empty()) {
+        cgroups::CgroupManager cg(found);
+        // A paused container's tasks take SIGKILL only once thawed.
+        if (auto frozen = cg.isFrozen(); frozen && *frozen)
+            (void)cg.thaw();
+        auto born = directoryBirth(dir.fd());
+        std::vector<std::string> killed;
+        for (pid_t pid : pidsIn(dirs)) {
+            auto started = processStarted(pid);
+            if (!started)
+                continue; // gone already
+            // Start times have clock-tick (10 ms) resolution: a tick of grace.
+            if (!born || *started + 20'000'000 < *born) {
+                foreign.push_back(pid);
+                continue;
+            }
+            auto pidfd = openVerifiedPidfd(pid, *processStartTime(pid));
+            if (pidfd && killThroughPidfd(pidfd->get(), Reap::NotOurs, 5000))
+                killed.push_back(std::to_string(pid));
+        }
+        if (!born && !foreign.empty())
+            unverified.push_back("the processes in " + dirs.front() +
+                                 " (this filesystem does not record when the state directory "
+                                 "was made, so their start times cannot be checked)");
+        if (!killed.empty())
+            done.push_back("killed " + joined(killed, " ") + " (in the container's cgroup, " +
+                           "started after its state directory)");
+        if (foreign.empty()) {
+            HUSK_TRY(cg.destroy());
+            done.push_back("removed the cgroup " + where + " in " + std::to_string(dirs.size()) +
+                           " hierarchies");
+        } else {
+            std::vector<std::string> pids;
+            for (pid_t p : foreign)
+                pids.push_back(std::to_string(p));
+            left.push_back("processes " + joined(pids, " ") + " in " + dirs.front() +
+                           " started before the container's state directory, so they are not "
+                           "known to be the container's: left running, with their cgroup");
+        }
+    }
+    // The network namespace hold of linux.netDevices: the mount is husk's, in husk's directory.
+    if (::umount2((dir.path() + "/" + kNetnsHoldName).c_str(), MNT_DETACH) == 0)
+        done.push_back("released the network namespace hold (linux.netDevices moved into it "
+                       "go back to the host as it dies)");
+
+    unverified.push_back("a linux.cgroupsPath of the config");
+    unverified.push_back("the poststop hooks (not run)");
+    std::string report =
+        "state.json of container \"" + id + "\" cannot be read (" + why.what() + ")";
+    if (!done.empty())
+        report += "; from the system: " + joined(done, "; ");
+    if (dirs.empty()) {
+        left.push_back("no cgroup at the default path " + where +
+                       ", so its processes, if any, could not be found");
+    }
+    report += "; not verifiable without the record: " + joined(unverified, ", ");
+    if (!left.empty()) {
+        report += "; " + joined(left, "; ") + "; " + dir.path() +
+                  " is kept: remove it by hand once you have checked";
+        return fail(report);
+    }
+    HUSK_TRY(store.remove(id));
+    return fail(report + "; the state directory is removed");
+}
+
+} // namespace husk
