@@ -11,8 +11,9 @@ BUILD_PACKAGES="g++ meson ninja-build pkgconf python3-minimal nlohmann-json3-dev
 # What the test run uses besides: the host tools the tests call, and the engines
 # driven end to end. podman's helpers are separate packages that --no-install-recommends leaves
 # out: netavark (networks, and even `podman import`), aardvark-dns (its DNS), catatonit (--init
-# and pods' infra image).
-TEST_PACKAGES="git coreutils tar util-linux mount bsdutils iproute2 nftables clang-format dbus-daemon runc podman conmon netavark aardvark-dns catatonit containerd"
+# and pods' infra image). clang-19 and its libFuzzer runtime build tests/fuzz: Debian 12's
+# default clang 14 cannot compile std::expected, which husk's Result is.
+TEST_PACKAGES="git coreutils tar util-linux mount bsdutils iproute2 nftables clang-format clang-19 libclang-rt-19-dev dbus-daemon runc podman conmon netavark aardvark-dns catatonit containerd"
 # bench/bench.sh: the runtimes husk is measured against.
 BENCH_PACKAGES="crun runc busybox-static iproute2 util-linux python3-minimal"
 # Building and checking the Debian package.
@@ -21,7 +22,7 @@ PACKAGE_PACKAGES="debhelper dpkg-dev fakeroot lintian man-db bash-completion bin
 # Every program a test, the quick start or the package check runs on the host, by the name it is
 # called by (or its path where it is not on PATH). check_commands resolves each to the package
 # that owns it, so a test that needs something no listed package installs fails here, by name.
-TEST_COMMANDS="g++ meson ninja pkg-config /usr/bin/python3 git busybox cp sha256sum tar unshare nsenter mount umount script ip nft clang-format dbus-daemon runc podman conmon /usr/lib/podman/netavark /usr/lib/podman/aardvark-dns catatonit containerd containerd-shim-runc-v2 ctr"
+TEST_COMMANDS="g++ clang++-19 meson ninja pkg-config /usr/bin/python3 git busybox cp sha256sum tar unshare nsenter mount umount script ip nft clang-format dbus-daemon runc podman conmon /usr/lib/podman/netavark /usr/lib/podman/aardvark-dns catatonit containerd containerd-shim-runc-v2 ctr"
 PACKAGE_COMMANDS="dpkg-buildpackage dh fakeroot lintian man readelf timeout tar"
 
 need_root() {

@@ -107,6 +107,7 @@ fi
 # Integration and e2e tests make real containers; each runs in a network namespace of its own
 # so nothing touches the host's links or routes.
 export HUSK_RUNTIME=$BUILD_DIR/runtime/husk HUSK_PROBE=$BUILD_DIR/tests/probe/husk-probe
+export HUSK_CRASHING=$BUILD_DIR/tests/integration/husk-crashing # crash_test: husk that dies on cue
 echo "==> integration tests (real containers, private network namespace)"
 for t in "$BUILD_DIR"/tests/integration/*_test; do
     [ -x "$t" ] && run_boost "integration/$(basename "$t")" unshare --net -- "$t"
@@ -142,6 +143,12 @@ run_script cli-docs "$HUSK_SRC/tests/docs/check_cli_docs.sh" "$HUSK_RUNTIME" "$H
 
 echo "==> the include graph runs downwards (tests/docs/check_layers.sh)"
 run_script layers "$HUSK_SRC/tests/docs/check_layers.sh" "$HUSK_SRC"
+
+echo "==> fuzzing: each libFuzzer target for ${HUSK_FUZZ_SECONDS:-60} s under ASan+UBSan (tests/fuzz/run.sh)"
+fuzzdir=$(mktemp -d /tmp/husk-fuzz-XXXXXX)
+HUSK_FUZZ_DIR=$fuzzdir run_script fuzz "$HUSK_SRC/tests/fuzz/run.sh" --time "${HUSK_FUZZ_SECONDS:-60}"
+grep -h '^fuzz [a-z_]*:' "$logdir/fuzz.log" | sed 's/^/    /'
+rm -rf "$fuzzdir"
 
 echo "==> the Debian package (build, lintian, install, run, purge)"
 run_script package "$HUSK_SRC/scripts/package.sh"
