@@ -138,10 +138,16 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bu
     StateRecord rec;
     CreateTransaction tx; // after rec and dir: its undo steps use them
     tx.onUndo([&] {
+        // Only our directory: a delete --force may have removed it, and another create made
+        // a new one of the same name, before this create took the lock.
+        if (!store.holds(o.id, dir))
+            return;
         if (auto r = store.remove(o.id); !r)
             log::warn("cleanup: " + r.error().what());
     });
     HUSK_TRY(dir.lock());
+    if (!store.holds(o.id, dir))
+        return fail("container \"" + o.id + "\" was deleted while it was being created");
     crashPoint("create.dir");
     rec.id = o.id;
     rec.status = Status::Creating;

@@ -103,18 +103,24 @@ spec::State toState(const StateRecord &r, Status live)
     return s;
 }
 
-// The state of a container with no state.json yet: before its first record a create has made
-// nothing but the directory, so it is creating while that create runs and stopped once it was
-// killed. nullopt when the directory holds more (a record that went missing).
+// The state of a container with no state.json yet. A create holds the lock from before its
+// first record, so while someone holds it the container is creating (the record may appear
+// any moment); once nobody does, a directory with nothing in it was left by a create killed
+// before its first record: stopped. nullopt when it holds more (a record that went missing).
 std::optional<spec::State> stateBeforeRecord(const std::string &id, const ContainerDir &dir,
                                              const Error &loadError)
 {
-    if (loadError.code() != ENOENT || !madeNothing(dir, id))
+    if (loadError.code() != ENOENT)
         return std::nullopt;
     spec::State s;
     s.ociVersion = kOciVersion;
     s.id = id;
-    s.status = dir.lockedElsewhere() ? "creating" : "stopped";
+    if (dir.lockedElsewhere())
+        s.status = "creating";
+    else if (madeNothing(dir, id))
+        s.status = "stopped";
+    else
+        return std::nullopt;
     return s;
 }
 
@@ -216,6 +222,12 @@ Result<spec::State> containerState(const GlobalOptions &g, const std::string &id
     StateStore store = HUSK_TRY(StateStore::open(g.root));
     ContainerDir dir = HUSK_TRY(store.openContainer(id));
     auto loaded = dir.load();
+    // Unlocked: a delete may have emptied the directory after we opened it (and a create may
+    // have made a new one). Read the one that is there now.
+    for (int retry = 0; !loaded && !store.holds(id, dir) && retry < 10; ++retry) {
+        dir = HUSK_TRY(store.openContainer(id));
+        loaded = dir.load();
+    }
     if (!loaded) {
         if (auto early = stateBeforeRecord(id, dir, loaded.error()))
             return *early;
@@ -234,8 +246,7 @@ Result<LockedContainer> lockContainer(const GlobalOptions &g, const std::string 
 {
     HUSK_TRY(validateId(id));
     StateStore store = HUSK_TRY(StateStore::open(g.root));
-    ContainerDir dir = HUSK_TRY(store.openContainer(id));
-    HUSK_TRY(dir.lock());
+    ContainerDir dir = HUSK_TRY(store.openLocked(id));
     StateRecord rec = HUSK_TRY(dir.load());
     Status s = liveStatus(dir, rec);
     return LockedContainer{std::move(store), std::move(dir), std::move(rec), s};
@@ -267,14 +278,13 @@ Result<DeletedContainer> deleteContainer(const GlobalOptions &g, const std::stri
 {
     HUSK_TRY(validateId(id));
     StateStore store = HUSK_TRY(StateStore::open(g.root));
-    auto opened = store.openContainer(id);
+    auto opened = store.openLocked(id);
     if (!opened) {
         if (force && opened.error().code() == ENOENT)
             return DeletedContainer{};
         return std::unexpected(opened.error());
     }
     ContainerDir dir = std::move(*opened);
-    HUSK_TRY(dir.lock());
     auto loaded = dir.load();
     if (!loaded) {
         // A husk killed before its first record leaves only a directory: stopped, as `state`

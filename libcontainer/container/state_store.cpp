@@ -7,13 +7,37 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <memory>
+#include <string_view>
 
 #include "common/file.h"
 #include "common/log.h"
 #include "spec/parse.h"
 
 namespace husk {
+
+namespace {
+
+// The name a create makes its directory under before renaming it into place.
+constexpr std::string_view kNewPrefix = ".new-";
+
+// A create killed between its mkdir and its rename leaves an empty, unlocked directory under
+// a temporary name. A live one holds the lock from just after its mkdir; the age check keeps
+// that instant safe too.
+void removeIfAbandoned(int rootFd, const std::string &name)
+{
+    int fd = ::openat(rootFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return;
+    struct stat st;
+    if (::fstat(fd, &st) == 0 && st.st_mtime + 60 < ::time(nullptr) &&
+        ::flock(fd, LOCK_EX | LOCK_NB) == 0)
+        ::unlinkat(rootFd, name.c_str(), AT_REMOVEDIR); // fails, harmlessly, if not empty
+    ::close(fd);
+}
+
+} // namespace
 
 nlohmann::json stateRecordToJson(const StateRecord &r)
 {
@@ -204,18 +228,31 @@ Result<StateStore> StateStore::open(const std::string &root)
 
 Result<ContainerDir> StateStore::create(const std::string &id)
 {
-    if (::mkdirat(fd_.get(), id.c_str(), 0700) < 0) {
-        if (errno == EEXIST)
-            return fail("container \"" + id + "\" already exists");
-        return failErrno("create state directory " + root_ + "/" + id);
+    // Made under a name of this process's own, locked, then renamed into place: the directory
+    // appears already locked, and no other command can remove or replace it between the
+    // mkdir and the open (a mkdir and open of the id itself could open another create's).
+    const std::string tmp = std::string(kNewPrefix) + std::to_string(::getpid()) + "-" + id;
+    ::unlinkat(fd_.get(), tmp.c_str(), AT_REMOVEDIR); // a killed husk's, with our pid
+    if (::mkdirat(fd_.get(), tmp.c_str(), 0700) < 0)
+        return failErrno("create state directory " + root_ + "/" + tmp);
+    auto fd = openFdAt(fd_.get(), tmp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (!fd) {
+        ::unlinkat(fd_.get(), tmp.c_str(), AT_REMOVEDIR);
+        return wrap(fd.error(), "state directory " + root_);
     }
-    int fd = ::openat(fd_.get(), id.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
+    ContainerDir dir(std::move(*fd), root_ + "/" + id);
+    if (auto locked = dir.lock(); !locked) {
+        ::unlinkat(fd_.get(), tmp.c_str(), AT_REMOVEDIR);
+        return std::unexpected(locked.error());
+    }
+    if (::renameat2(fd_.get(), tmp.c_str(), fd_.get(), id.c_str(), RENAME_NOREPLACE) < 0) {
         int e = errno;
-        ::unlinkat(fd_.get(), id.c_str(), AT_REMOVEDIR);
-        return fail("open state directory " + root_ + "/" + id, e);
+        ::unlinkat(fd_.get(), tmp.c_str(), AT_REMOVEDIR);
+        if (e == EEXIST)
+            return fail("container \"" + id + "\" already exists");
+        return fail("create state directory " + root_ + "/" + id, e);
     }
-    return ContainerDir(UniqueFd(fd), root_ + "/" + id);
+    return dir;
 }
 
 Result<ContainerDir> StateStore::openContainer(const std::string &id) const
@@ -226,6 +263,27 @@ Result<ContainerDir> StateStore::openContainer(const std::string &id) const
     if (!fd)
         return wrap(fd.error(), "state directory " + root_);
     return ContainerDir(std::move(*fd), root_ + "/" + id);
+}
+
+bool StateStore::holds(const std::string &id, const ContainerDir &dir) const
+{
+    struct stat named, open;
+    return ::fstatat(fd_.get(), id.c_str(), &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+           ::fstat(dir.fd(), &open) == 0 && named.st_dev == open.st_dev &&
+           named.st_ino == open.st_ino;
+}
+
+Result<ContainerDir> StateStore::openLocked(const std::string &id) const
+{
+    for (int attempt = 0;; ++attempt) {
+        ContainerDir dir = HUSK_TRY(openContainer(id));
+        HUSK_TRY(dir.lock());
+        if (holds(id, dir))
+            return dir;
+        // Removed while we waited, perhaps made again: take the one that is there now.
+        if (attempt == 100)
+            return fail("container \"" + id + "\" keeps being removed and made again", EAGAIN);
+    }
 }
 
 Result<void> StateStore::remove(const std::string &id)
@@ -242,13 +300,21 @@ Result<void> StateStore::remove(const std::string &id)
         return failErrno("read state directory " + root_ + "/" + id);
     }
     // The directory holds only flat files husk wrote (state.json, fifo, temp files).
+    // state.json goes last: a reader sees the record until the directory is empty.
+    bool hasState = false;
     while (dirent *e = ::readdir(dir.get())) {
         std::string name = e->d_name;
         if (name == "." || name == "..")
             continue;
+        if (name == "state.json") {
+            hasState = true;
+            continue;
+        }
         if (::unlinkat(fd, name.c_str(), 0) < 0 && errno != ENOENT)
             return failErrno("remove " + root_ + "/" + id + "/" + name);
     }
+    if (hasState && ::unlinkat(fd, "state.json", 0) < 0 && errno != ENOENT)
+        return failErrno("remove " + root_ + "/" + id + "/state.json");
     if (::unlinkat(fd_.get(), id.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT)
         return failErrno("remove " + root_ + "/" + id);
     return {};
@@ -267,6 +333,10 @@ Result<std::vector<std::string>> StateStore::list() const
     std::vector<std::string> ids;
     while (dirent *e = ::readdir(dir.get())) {
         std::string name = e->d_name;
+        if (name.starts_with(kNewPrefix)) {
+            removeIfAbandoned(fd, name);
+            continue;
+        }
         if (name.empty() || name[0] == '.')
             continue;
         struct stat st;

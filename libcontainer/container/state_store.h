@@ -110,6 +110,12 @@ public:
     [[nodiscard]] Result<ContainerDir> create(const std::string &id);
     /// Opens an existing container directory; fails with ENOENT if there is none.
     [[nodiscard]] Result<ContainerDir> openContainer(const std::string &id) const;
+    /// Opens and locks a container directory, and checks that it is still the one named id
+    /// once locked: a delete may have removed it (and a create made a new one) while this
+    /// waited for the lock. Fails with ENOENT if there is none.
+    [[nodiscard]] Result<ContainerDir> openLocked(const std::string &id) const;
+    /// Whether root/id is still the directory dir has open (not removed, not replaced).
+    bool holds(const std::string &id, const ContainerDir &dir) const;
     /// Removes a container directory and everything in it.
     [[nodiscard]] Result<void> remove(const std::string &id);
     /// The ids of all containers, sorted.

@@ -76,9 +76,10 @@ for t in "${targets[@]}"; do
     rm -rf "$corpus"; mkdir -p "$corpus"
     cp "$SRC/tests/fuzz/corpus/$t"/* "$corpus"/ 2>/dev/null
     log="$OUT/$t/fuzz.log"
-    # -rss_limit_mb: a parse may not take more than 2 GiB; -timeout: nor a second per input.
+    # -rss_limit_mb: a parse may not take more than 2 GiB; -timeout: nor 10 s per input (wall
+    # time, so it allows for a loaded machine; a parse takes microseconds).
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-        "$bin" "${limit[@]}" -timeout=1 -rss_limit_mb=2048 -max_len=1048576 -print_final_stats=1 \
+        "$bin" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=1048576 -print_final_stats=1 \
         -artifact_prefix="$artifacts" "$corpus" >"$log" 2>&1
     rc=$?
     execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$')

@@ -255,6 +255,43 @@ BOOST_AUTO_TEST_CASE(load_errors)
     }
 }
 
+BOOST_AUTO_TEST_CASE(create_is_atomic_and_locked)
+{
+    TempDir tmp;
+    StateStore s = require(StateStore::open(tmp.path()));
+    ContainerDir d = require(s.create("c1"));
+    // It appears already locked (made under a temporary name, renamed into place), so no
+    // command sees it before its create holds it.
+    BOOST_TEST(d.locked());
+    ContainerDir other = require(s.openContainer("c1"));
+    BOOST_TEST(other.lockedElsewhere());
+    BOOST_TEST(s.holds("c1", other));
+    std::vector<std::string> names;
+    for (const auto &e : fs::directory_iterator(tmp.path()))
+        names.push_back(e.path().filename().string());
+    BOOST_TEST(names == std::vector<std::string>{"c1"}, "a temporary name was left");
+    BOOST_TEST(errorText(s.create("c1")) == "container \"c1\" already exists");
+
+    // Removed and made again: a handle that waited for the lock meanwhile can tell.
+    d.unlock();
+    BOOST_REQUIRE(s.remove("c1"));
+    ContainerDir again = require(s.create("c1"));
+    BOOST_TEST(!s.holds("c1", other));
+    BOOST_TEST(s.holds("c1", again));
+
+    // A create killed between its mkdir and its rename leaves an empty temporary directory:
+    // list removes it once it is old, and leaves a young one (a create in progress).
+    fs::path old = fs::path(tmp.path()) / ".new-999999-c2";
+    fs::path young = fs::path(tmp.path()) / ".new-999998-c3";
+    fs::create_directory(old);
+    fs::create_directory(young);
+    timespec times[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+    BOOST_REQUIRE(::utimensat(AT_FDCWD, old.c_str(), times, 0) == 0);
+    BOOST_TEST(require(s.list()) == std::vector<std::string>{"c1"});
+    BOOST_TEST(!fs::exists(old));
+    BOOST_TEST(fs::exists(young));
+}
+
 BOOST_AUTO_TEST_CASE(save_leaves_no_temp_file)
 {
     TempDir tmp;
