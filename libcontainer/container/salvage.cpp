@@ -50,17 +50,14 @@ std::optional<Nanos> directoryBirth(int dirfd)
     return static_cast<Nanos>(sx.stx_btime.tv_sec) * 1'000'000'000 + sx.stx_btime.tv_nsec;
 }
 
-// When a process started, on the realtime clock (its start time is in clock ticks since boot).
-std::optional<Nanos> processStarted(pid_t pid)
+// A start time in clock ticks since boot (/proc/<pid>/stat) on the realtime clock.
+Nanos startedAt(uint64_t ticks)
 {
-    auto ticks = processStartTime(pid);
-    if (!ticks)
-        return std::nullopt;
     timespec real{}, boot{};
     ::clock_gettime(CLOCK_REALTIME, &real);
     ::clock_gettime(CLOCK_BOOTTIME, &boot);
     const Nanos hz = ::sysconf(_SC_CLK_TCK);
-    return toNanos(real) - toNanos(boot) + static_cast<Nanos>(*ticks) * (1'000'000'000 / hz);
+    return toNanos(real) - toNanos(boot) + static_cast<Nanos>(ticks) * (1'000'000'000 / hz);
 }
 
 std::set<pid_t> pidsIn(const std::vector<std::string> &dirs)
@@ -182,15 +179,15 @@ Result<DeletedContainer> deleteWithoutRecord(StateStore &store, ContainerDir &di
         auto born = directoryBirth(dir.fd());
         std::vector<std::string> killed;
         for (pid_t pid : pidsIn(dirs)) {
-            auto started = processStarted(pid);
-            if (!started)
+            auto ticks = processStartTime(pid);
+            if (!ticks)
                 continue; // gone already
             // Start times have clock-tick (10 ms) resolution: a tick of grace.
-            if (!born || *started + 20'000'000 < *born) {
+            if (!born || startedAt(*ticks) + 20'000'000 < *born) {
                 foreign.push_back(pid);
                 continue;
             }
-            auto pidfd = openVerifiedPidfd(pid, *processStartTime(pid));
+            auto pidfd = openVerifiedPidfd(pid, *ticks);
             if (pidfd && killThroughPidfd(pidfd->get(), Reap::NotOurs, 5000))
                 killed.push_back(std::to_string(pid));
         }

@@ -1,7 +1,7 @@
 // Integration tests: husk run many times at once. 100 lifecycles of distinct ids in parallel,
 // and 20 threads throwing mixed commands at one id: every command ends (no crash, no hang),
 // every state read is a whole, valid record, and nothing is left. (Parallel pod creates getting
-// distinct addresses is pod_test's parallel_pods_get_distinct_addresses.)
+// distinct addresses is pod_test's hundred_pods_in_parallel_get_distinct_addresses.)
 
 #ifndef BOOST_TEST_DYN_LINK // meson's boost dependency may define it already
 #define BOOST_TEST_DYN_LINK
