@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <ctime>
+#include <optional>
+#include <utility>
 #include <memory>
 #include <string_view>
 
@@ -60,6 +62,30 @@ nlohmann::json stateRecordToJson(const StateRecord &r)
     return j;
 }
 
+// An integer member that fits T. nlohmann's get<T>() converts any number, and a float out of
+// T's range (55555...5 with 80 digits parses as 5.6e79) is undefined behaviour there; the
+// state fuzzer found it.
+template <typename T>
+Result<T> integerMember(const nlohmann::json &j, const char *key, std::optional<T> fallback = {})
+{
+    auto it = j.find(key);
+    if (it == j.end()) {
+        if (fallback)
+            return *fallback;
+        return fail(std::string("state.json: ") + key + ": missing");
+    }
+    if (it->is_number_unsigned()) {
+        auto v = it->get<uint64_t>();
+        if (std::in_range<T>(v))
+            return static_cast<T>(v);
+    } else if (it->is_number_integer()) {
+        auto v = it->get<int64_t>();
+        if (std::in_range<T>(v))
+            return static_cast<T>(v);
+    }
+    return fail(std::string("state.json: ") + key + ": not an integer in range");
+}
+
 Result<StateRecord> stateRecordFromJson(const nlohmann::json &j)
 {
     try {
@@ -69,12 +95,14 @@ Result<StateRecord> stateRecordFromJson(const nlohmann::json &j)
         if (!st)
             return fail("state.json: unknown status");
         r.status = *st;
-        r.pid = j.at("pid").get<pid_t>();
-        r.initStartTime = j.at("initStartTime").get<uint64_t>();
+        r.pid = HUSK_TRY(integerMember<pid_t>(j, "pid"));
+        if (r.pid < 0) // 0 before the init exists; never a process group
+            return fail("state.json: pid: not an integer in range");
+        r.initStartTime = HUSK_TRY(integerMember<uint64_t>(j, "initStartTime"));
         r.bundle = j.at("bundle").get<std::string>();
         r.rootfs = j.value("rootfs", "");
         r.created = j.value("created", "");
-        r.owner = j.value("owner", 0u);
+        r.owner = HUSK_TRY(integerMember<uid_t>(j, "owner", uid_t{0}));
         r.annotations = j.value("annotations", std::map<std::string, std::string>{});
         if (auto c = j.find("cgroup"); c != j.end()) {
             r.cgroup.paths = c->value("paths", std::map<std::string, std::string>{});

@@ -223,6 +223,10 @@ Result<PodRecord> parsePodJson(const nlohmann::json &j)
         PodRecord r;
         r.name = j.at("name").get<std::string>();
         r.created = j.value("created", "");
+        // A float where an integer belongs would convert with undefined behaviour.
+        for (const char *key : {"pausePid", "pauseStartTime"})
+            if (j.contains(key) && !j[key].is_number_integer())
+                return fail(std::string("pod.json: ") + key + ": not an integer");
         r.pausePid = j.value("pausePid", 0);
         r.pauseStartTime = j.value("pauseStartTime", uint64_t{0});
         r.sharePid = j.value("sharePid", false);

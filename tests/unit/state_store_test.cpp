@@ -249,6 +249,21 @@ BOOST_AUTO_TEST_CASE(load_errors)
     BOOST_TEST(
         errorText(d.load()).starts_with(tmp / "c1" + ": state.json: exceeded max depth 1000"),
         errorText(d.load()));
+    // Numbers that do not fit: a float out of range was undefined behaviour in the conversion
+    // (found by tests/fuzz state); a fraction, a negative pid or one beyond pid_t is no pid.
+    auto withNumbers = [&](const std::string &pid, const std::string &start) {
+        std::ofstream(tmp / "c1/state.json", std::ios::trunc)
+            << R"({"id": "c1", "status": "created", "bundle": "/b", "pid": )" << pid
+            << R"(, "initStartTime": )" << start << "}";
+        return errorText(d.load());
+    };
+    for (const char *start : {"55555555555555555555555555555555555555555555555555555", "1.5"})
+        BOOST_TEST(withNumbers("1", start).find("initStartTime: not an integer in range") !=
+                       std::string::npos,
+                   start);
+    for (const char *pid : {"-1", "4294967296", "2.5"})
+        BOOST_TEST(withNumbers(pid, "1").find("pid: not an integer in range") != std::string::npos,
+                   pid);
     for (const char *wrongType : {"[]", "\"x\"", "{\"id\": 7}", ""}) {
         std::ofstream(tmp / "c1/state.json") << wrongType;
         BOOST_TEST(!d.load(), wrongType);
