@@ -23,7 +23,7 @@ namespace husk::cgroups {
 namespace {
 
 Result<void> mkdirRecorded(const std::string &dir, std::vector<std::string> &created,
-                           const std::string &mountPoint, bool cpuset)
+                           const std::string &mountPoint, bool cpuset, bool onlyPlanned)
 {
     // Walk down from the hierarchy root so each new level can be initialised.
     std::string cur = mountPoint;
@@ -37,6 +37,8 @@ Result<void> mkdirRecorded(const std::string &dir, std::vector<std::string> &cre
         cur = mountPoint + rel.substr(0, next);
         pos = next;
         auto planned = std::find(created.begin(), created.end(), cur);
+        if (onlyPlanned && planned == created.end())
+            continue; // it existed at plan(): no mkdir to learn that again
         if (::mkdir(cur.c_str(), 0755) < 0) {
             if (errno != EEXIST)
                 return failErrno("create cgroup " + cur);
@@ -58,23 +60,16 @@ Result<void> mkdirRecorded(const std::string &dir, std::vector<std::string> &cre
     return {};
 }
 
-// The first few pids of a cgroup.procs text, space-separated, for messages.
-std::string firstPids(const std::string &procs)
+// The first few of pids, space-separated, for messages.
+std::string firstPids(const std::vector<pid_t> &pids)
 {
     std::string out;
-    size_t count = 0, pos = 0;
-    while (pos < procs.size() && count < 5) {
-        size_t nl = procs.find('\n', pos);
-        if (nl == std::string::npos)
-            nl = procs.size();
-        if (nl > pos) {
-            if (count++)
-                out += ' ';
-            out.append(procs, pos, nl - pos);
-        }
-        pos = nl + 1;
+    for (size_t i = 0; i < pids.size() && i < 5; ++i) {
+        if (i)
+            out += ' ';
+        out += std::to_string(pids[i]);
     }
-    if (pos < procs.size())
+    if (pids.size() > 5)
         out += " ...";
     return out;
 }
@@ -193,6 +188,7 @@ Result<void> CgroupManager::plan()
 {
     if (systemdOwned())
         return {};
+    planned_ = true;
     record_.created.clear();
     for (const auto &[key, dir] : record_.paths) {
         // The leaf and each missing parent, from the hierarchy's root down (dir is absolute:
@@ -209,11 +205,12 @@ Result<void> CgroupManager::plan()
         if (missing.empty() || missing.front() != dir) {
             // The leaf exists: joining it is fine (runc does), sharing it is not.
             auto text = readFile(dir + "/cgroup.procs");
-            if (text && !text->empty())
+            std::vector<pid_t> there = text ? parsePids(*text) : std::vector<pid_t>{};
+            if (!there.empty())
                 return fail("linux.cgroupsPath: cgroup " + dir +
                                 " already holds processes that are not this container's "
                                 "(pids " +
-                                firstPids(*text) +
+                                firstPids(there) +
                                 "); husk will not share it, since delete kills everything in "
                                 "the container's cgroup",
                             EBUSY);
@@ -242,7 +239,7 @@ Result<void> CgroupManager::makeDirs()
             return fail("cgroup hierarchy " + key + " is not mounted");
         bool cpuset = std::find(h->controllers.begin(), h->controllers.end(), "cpuset") !=
                       h->controllers.end();
-        HUSK_TRY(mkdirRecorded(dir, record_.created, h->mountPoint, cpuset));
+        HUSK_TRY(mkdirRecorded(dir, record_.created, h->mountPoint, cpuset, planned_));
     }
     return {};
 }
@@ -430,8 +427,13 @@ Result<std::vector<pid_t>> CgroupManager::pids() const
             return std::vector<pid_t>{};
         return std::unexpected(text.error());
     }
+    return parsePids(*text);
+}
+
+std::vector<pid_t> parsePids(const std::string &procs)
+{
     std::vector<pid_t> out;
-    const char *p = text->c_str();
+    const char *p = procs.c_str();
     while (*p) {
         char *end;
         long v = std::strtol(p, &end, 10);

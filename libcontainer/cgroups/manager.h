@@ -29,6 +29,9 @@ namespace husk::cgroups {
                                                       const std::string &ownPath,
                                                       const std::string &id);
 
+/// The pids of a cgroup.procs text, in its order.
+std::vector<pid_t> parsePids(const std::string &procs);
+
 /// Manages one container's cgroup directories.
 class CgroupManager
 {
@@ -122,6 +125,7 @@ private:
     // startUnit sends it, so a create that fails earlier does not ask systemd to stop a unit
     // that never was.
     bool unitRequested_ = true;
+    bool planned_ = false; // plan() ran: create() makes exactly record_.created
 };
 
 } // namespace husk::cgroups

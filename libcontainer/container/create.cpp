@@ -137,17 +137,14 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bu
     ContainerDir dir = HUSK_TRY(store.create(o.id));
     StateRecord rec;
     CreateTransaction tx; // after rec and dir: its undo steps use them
+    // The directory is born locked (StateStore::create): no other command touches it until
+    // this create ends. The undo still removes it only while the id names it.
     tx.onUndo([&] {
-        // Only our directory: a delete --force may have removed it, and another create made
-        // a new one of the same name, before this create took the lock.
         if (!store.holds(o.id, dir))
             return;
         if (auto r = store.remove(o.id); !r)
             log::warn("cleanup: " + r.error().what());
     });
-    HUSK_TRY(dir.lock());
-    if (!store.holds(o.id, dir))
-        return fail("container \"" + o.id + "\" was deleted while it was being created");
     crashPoint("create.dir");
     rec.id = o.id;
     rec.status = Status::Creating;

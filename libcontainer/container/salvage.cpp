@@ -64,16 +64,9 @@ std::set<pid_t> pidsIn(const std::vector<std::string> &dirs)
 {
     std::set<pid_t> out;
     for (const std::string &d : dirs) {
-        auto text = readFile(d + "/cgroup.procs");
-        if (!text)
-            continue;
-        const char *p = text->c_str();
-        char *end = nullptr;
-        for (long v = std::strtol(p, &end, 10); end != p; v = std::strtol(p, &end, 10)) {
-            if (v > 0)
-                out.insert(static_cast<pid_t>(v));
-            p = end;
-        }
+        if (auto text = readFile(d + "/cgroup.procs"))
+            for (pid_t pid : cgroups::parsePids(*text))
+                out.insert(pid);
     }
     return out;
 }

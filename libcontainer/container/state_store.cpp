@@ -260,8 +260,9 @@ Result<ContainerDir> StateStore::create(const std::string &id)
     // appears already locked, and no other command can remove or replace it between the
     // mkdir and the open (a mkdir and open of the id itself could open another create's).
     const std::string tmp = std::string(kNewPrefix) + std::to_string(::getpid()) + "-" + id;
-    ::unlinkat(fd_.get(), tmp.c_str(), AT_REMOVEDIR); // a killed husk's, with our pid
-    if (::mkdirat(fd_.get(), tmp.c_str(), 0700) < 0)
+    if (::mkdirat(fd_.get(), tmp.c_str(), 0700) < 0 &&
+        (errno != EEXIST || ::unlinkat(fd_.get(), tmp.c_str(), AT_REMOVEDIR) < 0 ||
+         ::mkdirat(fd_.get(), tmp.c_str(), 0700) < 0)) // EEXIST: a killed husk's, our pid
         return failErrno("create state directory " + root_ + "/" + tmp);
     auto fd = openFdAt(fd_.get(), tmp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     if (!fd) {

@@ -106,7 +106,8 @@ public:
 
     /// The root's path.
     const std::string &root() const { return root_; }
-    /// Creates a new container directory; fails if the id exists.
+    /// Creates a new container directory, returned locked (it appears under its name already
+    /// locked); fails if the id exists.
     [[nodiscard]] Result<ContainerDir> create(const std::string &id);
     /// Opens an existing container directory; fails with ENOENT if there is none.
     [[nodiscard]] Result<ContainerDir> openContainer(const std::string &id) const;
