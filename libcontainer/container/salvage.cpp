@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <ctime>
 #include <memory>
 #include <set>
 
@@ -32,33 +31,6 @@
 namespace husk {
 
 namespace {
-
-// Nanoseconds since the epoch.
-using Nanos = long long;
-
-Nanos toNanos(const timespec &t)
-{
-    return static_cast<Nanos>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
-}
-
-// When the state directory was made (its birth time), if the filesystem records it.
-std::optional<Nanos> directoryBirth(int dirfd)
-{
-    struct statx sx {};
-    if (::statx(dirfd, "", AT_EMPTY_PATH, STATX_BTIME, &sx) < 0 || !(sx.stx_mask & STATX_BTIME))
-        return std::nullopt;
-    return static_cast<Nanos>(sx.stx_btime.tv_sec) * 1'000'000'000 + sx.stx_btime.tv_nsec;
-}
-
-// A start time in clock ticks since boot (/proc/<pid>/stat) on the realtime clock.
-Nanos startedAt(uint64_t ticks)
-{
-    timespec real{}, boot{};
-    ::clock_gettime(CLOCK_REALTIME, &real);
-    ::clock_gettime(CLOCK_BOOTTIME, &boot);
-    const Nanos hz = ::sysconf(_SC_CLK_TCK);
-    return toNanos(real) - toNanos(boot) + static_cast<Nanos>(ticks) * (1'000'000'000 / hz);
-}
 
 std::set<pid_t> pidsIn(const std::vector<std::string> &dirs)
 {
@@ -169,14 +141,15 @@ Result<DeletedContainer> deleteWithoutRecord(StateStore &store, ContainerDir &di
         // A paused container's tasks take SIGKILL only once thawed.
         if (auto frozen = cg.isFrozen(); frozen && *frozen)
             (void)cg.thaw();
-        auto born = directoryBirth(dir.fd());
+        bool knowsBirth = true;
         std::vector<std::string> killed;
         for (pid_t pid : pidsIn(dirs)) {
             auto ticks = processStartTime(pid);
             if (!ticks)
                 continue; // gone already
-            // Start times have clock-tick (10 ms) resolution: a tick of grace.
-            if (!born || startedAt(*ticks) + 20'000'000 < *born) {
+            auto after = startedAfterDirectory(*ticks, dir.fd());
+            knowsBirth = knowsBirth && after.has_value();
+            if (!after.value_or(false)) {
                 foreign.push_back(pid);
                 continue;
             }
@@ -184,7 +157,7 @@ Result<DeletedContainer> deleteWithoutRecord(StateStore &store, ContainerDir &di
             if (pidfd && killThroughPidfd(pidfd->get(), Reap::NotOurs, 5000))
                 killed.push_back(std::to_string(pid));
         }
-        if (!born && !foreign.empty())
+        if (!knowsBirth && !foreign.empty())
             unverified.push_back("the processes in " + dirs.front() +
                                  " (this filesystem does not record when the state directory "
                                  "was made, so their start times cannot be checked)");

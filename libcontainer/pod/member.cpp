@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include "common/crash_point.h"
 #include "common/log.h"
 #include "libcontainer/container/container.h"
 #include "libcontainer/pod/pod.h"
@@ -57,6 +58,7 @@ Result<pid_t> createMember(const GlobalOptions &g, const CreateOptions &o)
         HUSK_TRY_CTX(joinPodConfig(g, podName, config), "--pod " + podName);
     pid_t pid = HUSK_TRY(createContainer(g, o, std::move(bundle)));
     ownPod.armed = false;
+    crashPoint("pod-member.created");
     if (!podName.empty())
         if (auto m = addMember(g, podName, o.id); !m)
             log::warn("pod " + podName + ": " + m.error().what());
@@ -75,8 +77,14 @@ Result<void> deleteMember(const GlobalOptions &g, const std::string &id, bool fo
     }
     if (auto p = deleted.annotations.find("run.husk.pod"); p != deleted.annotations.end()) {
         removeMember(g, p->second, id);
-        if (p->second == id)
-            removeOwnedPod(g, id);
+        if (p->second == id) {
+            // Its own pod (asked for by its annotations) goes with it, read or not.
+            bool owned = false;
+            for (const char *key :
+                 {"run.husk.network", "run.husk.ip", "run.husk.ports", "run.husk.dns"})
+                owned = owned || deleted.annotations.contains(key);
+            removeOwnedPod(g, id, owned);
+        }
     }
     return {};
 }

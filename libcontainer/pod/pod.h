@@ -77,8 +77,10 @@ podFromAnnotations(const std::map<std::string, std::string> &annotations, const 
 /// container owned (also, with force, when the container's state was never written).
 [[nodiscard]] Result<void> deleteMember(const GlobalOptions &g, const std::string &id, bool force);
 
-/// Removes the pod container id owns, if there is one (delete, and a failed create).
-void removeOwnedPod(const GlobalOptions &g, const std::string &id);
+/// Removes the pod container id owns, if there is one (delete, and a failed create): one whose
+/// pod.json names id its owner, or, with ownerKnown (the container's own annotations asked for
+/// the pod), the pod named id even when its pod.json cannot be read.
+void removeOwnedPod(const GlobalOptions &g, const std::string &id, bool ownerKnown = false);
 
 /// Starts the pause process and (bridge mode) its networking; returns the record.
 [[nodiscard]] Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o);

@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 
 namespace husk {
@@ -50,6 +52,25 @@ bool processMatches(pid_t pid, uint64_t startTime)
         return false;
     auto t = processStartTime(pid);
     return t && *t == startTime;
+}
+
+std::optional<bool> startedAfterDirectory(uint64_t startTicks, int dirfd)
+{
+    struct statx sx {};
+    if (::statx(dirfd, "", AT_EMPTY_PATH, STATX_BTIME, &sx) < 0 || !(sx.stx_mask & STATX_BTIME))
+        return std::nullopt;
+    using Nanos = long long;
+    auto nanos = [](Nanos sec, Nanos nsec) { return sec * 1'000'000'000 + nsec; };
+    const Nanos born = nanos(sx.stx_btime.tv_sec, sx.stx_btime.tv_nsec);
+    // The start time counts ticks since boot; boot on the realtime clock is now minus uptime.
+    timespec real{}, boot{};
+    ::clock_gettime(CLOCK_REALTIME, &real);
+    ::clock_gettime(CLOCK_BOOTTIME, &boot);
+    const Nanos hz = ::sysconf(_SC_CLK_TCK);
+    const Nanos started = nanos(real.tv_sec, real.tv_nsec) - nanos(boot.tv_sec, boot.tv_nsec) +
+                          static_cast<Nanos>(startTicks) * (1'000'000'000 / hz);
+    // Start times have clock-tick (10 ms) resolution: two ticks of grace.
+    return started + 20'000'000 >= born;
 }
 
 Result<UniqueFd> openVerifiedPidfd(pid_t pid, uint64_t startTime)

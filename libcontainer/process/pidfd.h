@@ -18,6 +18,12 @@ std::optional<uint64_t> processStartTime(pid_t pid);
 /// Whether pid is alive and is the same process that had startTime (guards against pid reuse).
 bool processMatches(pid_t pid, uint64_t startTime);
 
+/// Whether the process that started at startTicks (processStartTime) started after the
+/// directory dirfd was made (its statx birth time), allowing a clock tick of resolution; nullopt
+/// when the filesystem does not record birth times. How husk tells a container's or a pod's
+/// processes from older ones when their record is lost.
+std::optional<bool> startedAfterDirectory(uint64_t startTicks, int dirfd);
+
 /// A pidfd for pid, verified to be the process with startTime (so a signal never hits a reused
 /// pid). Fails with ESRCH when the process is gone.
 [[nodiscard]] Result<UniqueFd> openVerifiedPidfd(pid_t pid, uint64_t startTime);

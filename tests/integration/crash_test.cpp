@@ -142,6 +142,43 @@ void joinCgroup(const fs::path &dir, int pid)
     std::ofstream(dir / "cgroup.procs") << pid;
 }
 
+/// The host's link names (the test's own network namespace).
+std::set<std::string> links()
+{
+    CommandResult r = runCommand({"ip", "-o", "link", "show"});
+    std::set<std::string> names;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);)
+        if (auto colon = line.find(": "); colon != std::string::npos)
+            names.insert(line.substr(colon + 2, line.find(':', colon + 2) - colon - 2));
+    return names;
+}
+
+std::string ruleset()
+{
+    return runCommand({"nft", "list", "ruleset"}).out;
+}
+
+/// How many leases of network "husk" name owner.
+int leases(const std::string &owner)
+{
+    CommandResult r = runHusk({"network", "inspect", "husk"});
+    int n = 0;
+    if (r.ok())
+        for (const json &l : json::parse(r.out)["leases"])
+            n += l["container"] == owner;
+    return n;
+}
+
+/// Makes network "husk"'s bridge and table, which are shared and stay, with a pod made and
+/// removed: what a test compares against afterwards is then the state without any pod.
+void warmPodNetwork()
+{
+    std::string warm = "husktest-crashpod-" + std::to_string(::getpid()) + "-warm";
+    BOOST_REQUIRE(runHusk({"pod", "create", warm}, {.timeout = 60s}).ok());
+    BOOST_REQUIRE(runHusk({"pod", "rm", warm}, {.timeout = 60s}).ok());
+}
+
 } // namespace
 
 // ---- hostile input ----
@@ -248,6 +285,86 @@ BOOST_FIXTURE_TEST_CASE(unreadable_state_leaves_a_process_that_is_not_the_contai
     CommandResult again = remove(id, true);
     BOOST_TEST(again.failed(), again.describe()); // still unverifiable, but now cleaned
     BOOST_TEST(residue(id).empty(), joined(residue(id)));
+}
+
+BOOST_FIXTURE_TEST_CASE(pod_rm_force_with_unreadable_pod_json_finds_what_the_pod_made, Fixture,
+                        *boost::unit_test::precondition(notRunc))
+{
+    warmPodNetwork();
+    const std::set<std::string> linksBefore = links();
+    const std::string rulesBefore = ruleset();
+    bundle.setProbeArgs({"wait-signal"});
+    bundle.save();
+    const std::vector<std::pair<std::string, std::string>> corruptions = {
+        {"garbage", "\x7f\x45LF not json"},
+        {"empty", ""},
+        {"truncated", "{\"name\": \"x\", \"pausePid\": 12"},
+        {"wrong type", "[1, 2, 3]"},
+        {"missing", "<remove>"},
+    };
+    int n = 0;
+    for (const auto &[what, text] : corruptions) {
+        BOOST_TEST_CONTEXT(what)
+        {
+            std::string name =
+                "husktest-crashpod-" + std::to_string(::getpid()) + "-bad" + std::to_string(++n);
+            CommandResult made =
+                runHusk({"pod", "create", "--publish", "18080:80", name}, {.timeout = 60s});
+            BOOST_REQUIRE_MESSAGE(made.ok(), made.describe());
+            int pause = json::parse(made.out)["pausePid"].get<int>();
+            std::string id = newId();
+            BOOST_REQUIRE(create(id, {"--pod", name}).ok());
+            BOOST_REQUIRE(start(id).ok());
+            int member = initPid(*this, id);
+            fs::path podJson = rootDir() / "pods" / name / "pod.json";
+            if (text == "<remove>")
+                fs::remove(podJson);
+            else
+                std::ofstream(podJson, std::ios::trunc) << text;
+
+            CommandResult rm = runHusk({"pod", "rm", "--force", name}, {.timeout = 60s});
+            // Not success (the record is lost), but everything the pod made is found and gone.
+            BOOST_TEST(rm.failed(), rm.describe());
+            BOOST_TEST(rm.err.find("pod.json of pod") != std::string::npos, rm.err);
+            BOOST_TEST(rm.err.find("killed its pause process " + std::to_string(pause)) !=
+                           std::string::npos,
+                       rm.err);
+            BOOST_TEST(rm.err.find("deleted its member " + id) != std::string::npos, rm.err);
+            BOOST_TEST(rm.err.find("released its lease") != std::string::npos, rm.err);
+            BOOST_TEST(!alive(pause), "the pause " << pause << " still runs");
+            BOOST_TEST(!alive(member), "the member's init " << member << " still runs");
+            BOOST_TEST(!fs::exists(rootDir() / "pods" / name));
+            BOOST_TEST(leases(name) == 0);
+            BOOST_TEST((links() == linksBefore), "a link was left");
+            BOOST_TEST(ruleset() == rulesBefore);
+            BOOST_TEST(residue(id).empty(), joined(residue(id)));
+            CommandResult again = runHusk({"pod", "rm", "--force", name}, {.timeout = 60s});
+            BOOST_TEST(again.ok(), again.describe()); // gone: a second rm --force succeeds
+        }
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(a_pause_that_holds_another_pods_directory_is_left_alone, Fixture,
+                        *boost::unit_test::precondition(notRunc))
+{
+    // Two pods; pod A's record is lost: B's pause (also husk:pause, also younger than A's
+    // directory) is not A's, and only A's directory tells them apart.
+    std::string a = "husktest-crashpod-" + std::to_string(::getpid()) + "-a";
+    std::string b = "husktest-crashpod-" + std::to_string(::getpid()) + "-b";
+    CommandResult ma = runHusk({"pod", "create", "--network", "none", a}, {.timeout = 60s});
+    CommandResult mb = runHusk({"pod", "create", "--network", "none", b}, {.timeout = 60s});
+    BOOST_REQUIRE(ma.ok());
+    BOOST_REQUIRE(mb.ok());
+    int pauseA = json::parse(ma.out)["pausePid"].get<int>();
+    int pauseB = json::parse(mb.out)["pausePid"].get<int>();
+    std::ofstream(rootDir() / "pods" / a / "pod.json", std::ios::trunc) << "garbage";
+    CommandResult rm = runHusk({"pod", "rm", "--force", a}, {.timeout = 60s});
+    BOOST_TEST(rm.failed(), rm.describe());
+    BOOST_TEST(!alive(pauseA));
+    BOOST_TEST(alive(pauseB), "husk killed the pause of another pod");
+    CommandResult rmB = runHusk({"pod", "rm", b}, {.timeout = 60s});
+    BOOST_TEST(rmB.ok(), rmB.describe());
+    BOOST_TEST(!alive(pauseB));
 }
 
 // ---- only what is ours ----
@@ -395,28 +512,7 @@ BOOST_FIXTURE_TEST_CASE(start_and_delete_killed_at_each_step_leave_the_truth, Fi
 
 BOOST_FIXTURE_TEST_CASE(pod_create_and_rm_killed_at_each_step_leave_nothing, Fixture)
 {
-    auto links = [] {
-        CommandResult r = runCommand({"ip", "-o", "link", "show"});
-        std::set<std::string> names;
-        std::istringstream in(r.out);
-        for (std::string line; std::getline(in, line);)
-            if (auto colon = line.find(": "); colon != std::string::npos)
-                names.insert(line.substr(colon + 2, line.find(':', colon + 2) - colon - 2));
-        return names;
-    };
-    auto ruleset = [] { return runCommand({"nft", "list", "ruleset"}).out; };
-    auto leases = [](const std::string &name) {
-        CommandResult r = runHusk({"network", "inspect", "husk"});
-        int n = 0;
-        if (r.ok())
-            for (const json &l : json::parse(r.out)["leases"])
-                n += l["container"] == name;
-        return n;
-    };
-    // The network's bridge and table are shared and stay; make them first.
-    std::string warm = "husktest-crashpod-" + std::to_string(::getpid()) + "-warm";
-    BOOST_REQUIRE(runHusk({"pod", "create", warm}, {.timeout = 60s}).ok());
-    BOOST_REQUIRE(runHusk({"pod", "rm", warm}, {.timeout = 60s}).ok());
+    warmPodNetwork();
     const std::set<std::string> linksBefore = links();
     const std::string rulesBefore = ruleset();
 
@@ -445,6 +541,26 @@ BOOST_FIXTURE_TEST_CASE(pod_create_and_rm_killed_at_each_step_leave_nothing, Fix
             BOOST_TEST(residue(name).empty(), joined(residue(name)));
         }
     }
+}
+
+BOOST_FIXTURE_TEST_CASE(a_member_killed_before_its_pod_lists_it_goes_with_the_pod, Fixture)
+{
+    std::string name = "husktest-crashpod-" + std::to_string(::getpid()) + "-member";
+    BOOST_REQUIRE(runHusk({"pod", "create", "--network", "none", name}, {.timeout = 60s}).ok());
+    std::string id = newId();
+    CommandResult r = runCrashing("pod-member.created",
+                                  {"create", "--bundle", bundle.path().string(), "--pod", name, id},
+                                  {.timeout = 60s});
+    BOOST_TEST(r.signaled, r.describe());
+    CommandResult inspect = runHusk({"pod", "inspect", name});
+    BOOST_REQUIRE(inspect.ok());
+    BOOST_TEST(json::parse(inspect.out)["members"].empty(), inspect.out); // not listed
+    BOOST_REQUIRE(state(id));                                             // but it exists
+    CommandResult rm = runHusk({"pod", "rm", "--force", name}, {.timeout = 60s});
+    BOOST_TEST(rm.ok(), rm.describe());
+    BOOST_TEST(!state(id), "the unlisted member survived its pod");
+    BOOST_TEST(residue(id).empty(), joined(residue(id)));
+    BOOST_TEST(residue(name).empty(), joined(residue(name)));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
