@@ -16,6 +16,9 @@ namespace husk::cli {
 constexpr int kOk = 0;
 constexpr int kFailure = 1;
 constexpr int kUsage = 2;
+/// `exec` when husk itself fails (not the process): runc's 255, so a caller can tell it from
+/// any status of the process's own.
+constexpr int kExecFailure = 255;
 
 /// State shared by every command: the global flags and the command's result.
 struct Context {

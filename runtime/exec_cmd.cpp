@@ -40,7 +40,11 @@ void addExecCommand(CLI::App &app, Context &ctx)
     e->callback([&ctx] {
         ctx.action = [&ctx] {
             auto r = execProcess(ctx.global, o);
-            return r ? *r : report("exec " + o.id, r.error());
+            if (!r) {
+                report("exec " + o.id, r.error());
+                return kExecFailure;
+            }
+            return *r;
         };
     });
 }

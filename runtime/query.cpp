@@ -89,7 +89,8 @@ void addQueryCommands(CLI::App &app, Context &ctx)
     k->add_flag("-a,--all", all, "send the signal to every process in the container");
     k->callback([&ctx] {
         ctx.action = [&ctx] {
-            auto sig = parseSignal(signal);
+            // Signal 0 checks that the init is alive without signalling it (runc accepts it).
+            auto sig = signal == "0" ? Result<int>(0) : parseSignal(signal);
             if (!sig)
                 return report("kill " + killId, sig.error());
             auto r = killContainer(ctx.global, killId, *sig, all);
@@ -105,9 +106,14 @@ void addQueryCommands(CLI::App &app, Context &ctx)
         ->check(CLI::IsMember({"table", "json"}))
         ->capture_default_str();
     ps->add_option("container-id", psId, "the container's id")->required();
-    ps->add_option("ps-args", psArgs, "arguments for ps(1) after --, default -ef");
+    ps->add_option("ps-args", psArgs, "arguments for ps(1), default -ef (as runc: no -- needed)");
+    // Everything after the container id goes to ps(1), options included.
+    ps->positionals_at_end();
+    ps->prefix_command();
     ps->callback([&ctx] {
         ctx.action = [&ctx] {
+            if (!psArgs.empty() && psArgs.front() == "--")
+                psArgs.erase(psArgs.begin());
             auto pids = containerPids(ctx.global, psId);
             if (!pids)
                 return report("ps " + psId, pids.error());

@@ -35,14 +35,15 @@ Result<ConsoleSize> parseConsoleSize(const Json &v, const std::string &path)
 }
 
 // config.md makes uid and gid REQUIRED inside user, but the schema does not require user
-// itself, and runc (Go zero values) runs a process without one as 0:0. Both are kept: no user
-// means root, a user object must say who.
+// itself, and runc (Go zero values) runs a process without one as 0:0. No user means root; a
+// user object must name the uid; a missing gid is 0, as in runc (generators that drop zero
+// values leave it out).
 Result<User> parseUser(const Json &v, const std::string &path)
 {
     HUSK_TRY(expectObject(v, path));
     User user;
     HUSK_TRY(requiredMember(v, path, "uid", user.uid));
-    HUSK_TRY(requiredMember(v, path, "gid", user.gid));
+    HUSK_TRY(optionalMember(v, path, "gid", user.gid));
     HUSK_TRY(optionalMember(v, path, "umask", user.umask));
     HUSK_TRY(optionalMember(v, path, "additionalGids", user.additionalGids));
     return user;

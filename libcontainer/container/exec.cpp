@@ -154,6 +154,7 @@ Result<int> execProcess(const GlobalOptions &g, const ExecOptions &o)
     handlers.consoleFd = [&](UniqueFd fd) -> Result<void> {
         if (!console) {
             master = std::move(fd);
+            clearOnlcr(master.get());
             return {};
         }
         HUSK_TRY_CTX(sendConsoleFd(console.get(), fd.get()), "--console-socket");

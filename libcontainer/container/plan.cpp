@@ -66,9 +66,10 @@ Result<spec::Process> execProcessSpec(const spec::Config &config, const ExecOpti
         for (std::string c : o.caps) {
             if (!c.starts_with("CAP_"))
                 c.insert(0, "CAP_");
-            for (auto *set :
-                 {&p.capabilities->bounding, &p.capabilities->effective, &p.capabilities->permitted,
-                  &p.capabilities->inheritable, &p.capabilities->ambient})
+            // Not inheritable or ambient: a capability there survives into programs the
+            // process executes (CVE-2022-29162); runc adds --cap to these three only.
+            for (auto *set : {&p.capabilities->bounding, &p.capabilities->effective,
+                              &p.capabilities->permitted})
                 if (std::find(set->begin(), set->end(), c) == set->end())
                     set->push_back(c);
         }

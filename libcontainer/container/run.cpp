@@ -112,8 +112,10 @@ Result<int> runContainer(const GlobalOptions &g, const CreateOptions &o, const R
 
     pid_t pid = HUSK_TRY(create(g, opts));
     UniqueFd master;
-    if (receiver)
+    if (receiver) {
         master = HUSK_TRY(receiver->receive());
+        clearOnlcr(master.get());
+    }
     if (auto s = startContainer(g, o.id); !s) {
         (void)remove(g, o.id, true);
         return std::unexpected(s.error());

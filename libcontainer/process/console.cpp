@@ -84,15 +84,25 @@ Result<UniqueFd> ConsoleReceiver::receive()
     return fail("console socket: no pty master received");
 }
 
+void clearOnlcr(int master)
+{
+    termios t{};
+    if (::tcgetattr(master, &t) == 0) {
+        t.c_oflag &= ~static_cast<tcflag_t>(ONLCR);
+        ::tcsetattr(master, TCSANOW, &t);
+    }
+}
+
 void proxyConsole(int master, int pidfd, int forwardFd)
 {
     termios saved{};
     bool raw = ::isatty(STDIN_FILENO) && ::tcgetattr(STDIN_FILENO, &saved) == 0;
     if (raw) {
         termios t = saved;
-        // Fully raw: the container's pty already turns "\n" into "\r\n"; doing it here too
-        // would print "\r\r\n".
+        // Raw input; but the container's pty no longer turns "\n" into "\r\n" (clearOnlcr),
+        // so the caller's terminal keeps doing it for what is shown on it.
         ::cfmakeraw(&t);
+        t.c_oflag |= OPOST | ONLCR;
         ::tcsetattr(STDIN_FILENO, TCSANOW, &t);
         winsize ws{};
         if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)

@@ -34,6 +34,12 @@ private:
     std::string path_;
 };
 
+/// Clears ONLCR on the pty (through its master) as runc does for the pty it proxies itself, so
+/// the container's "\n" reaches husk's stdout as "\n", not "\r\n": output piped from
+/// `run -t` or `exec -t` compares as text. Done as soon as husk holds the master, before the
+/// process runs.
+void clearOnlcr(int master);
+
 /// Copies stdin to the master and the master to stdout until the process behind pidfd exits,
 /// with the caller's terminal in raw mode, window size changes passed on, and signals read from
 /// forwardFd (a signalfd) sent on to the process.

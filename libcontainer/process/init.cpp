@@ -164,15 +164,53 @@ std::string homeOf(uid_t uid)
     return "/";
 }
 
+// process.env as runc passes it: a name given twice appears once, where it first appears, with
+// the last value; HOME, when absent or empty, is the user's from the container's /etc/passwd.
 std::vector<std::string> finalEnv(const ProcessPlan &plan)
 {
-    std::vector<std::string> env = plan.env;
-    bool hasHome = false;
-    for (const std::string &e : env)
-        hasHome |= e.starts_with("HOME=");
-    if (!hasHome)
+    std::vector<std::string> env;
+    env.reserve(plan.env.size() + 1);
+    for (const std::string &e : plan.env) {
+        std::string_view name(e.data(), std::min(e.find('='), e.size()) + 1);
+        auto same = std::find_if(env.begin(), env.end(),
+                                 [&](const std::string &have) { return have.starts_with(name); });
+        if (same == env.end())
+            env.push_back(e);
+        else
+            *same = e;
+    }
+    auto home = std::find_if(env.begin(), env.end(),
+                             [](const std::string &e) { return e.starts_with("HOME="); });
+    if (home == env.end())
         env.push_back("HOME=" + homeOf(plan.uid));
+    else if (*home == "HOME=")
+        *home = "HOME=" + homeOf(plan.uid);
     return env;
+}
+
+// Without a terminal, stdio given by the caller belongs to the caller's user, and a process
+// that is not root could not reopen /proc/self/fd/1 (as /dev/stdout). runc hands the owner uid
+// of each to the process user (the group stays), skips /dev/null, and ignores EINVAL and EPERM
+// (an owner unmapped in a user namespace): so does husk.
+Result<void> chownStdio(uid_t uid)
+{
+    struct stat null {};
+    if (::stat("/dev/null", &null) < 0)
+        null.st_rdev = 0;
+    for (int fd = 0; fd < 3; ++fd) {
+        struct stat st;
+        if (::fstat(fd, &st) < 0) {
+            if (errno == EBADF)
+                continue;
+            return failErrno("stat stdio fd " + std::to_string(fd));
+        }
+        if (st.st_uid == uid || (S_ISCHR(st.st_mode) && st.st_rdev == null.st_rdev))
+            continue;
+        if (::fchown(fd, uid, st.st_gid) < 0 && errno != EINVAL && errno != EPERM)
+            return failErrno("chown stdio fd " + std::to_string(fd) + " to uid " +
+                             std::to_string(uid));
+    }
+    return {};
 }
 
 Result<UniqueFd> openExecFifo(const InitPlan &plan)
@@ -211,6 +249,36 @@ std::string hookStateJson(const InitPlan &plan, const char *status, pid_t pid)
     return spec::stateObject(s).dump();
 }
 
+// mkdir -p of an absolute path inside the container's root (0755), one component at a time
+// without following a symlink at any step: a component that is a symlink is resolved by
+// enterCwd later, under its own rules, and nothing is made through it here.
+Result<void> makeDirectories(const std::string &path)
+{
+    UniqueFd dir(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir)
+        return failErrno("open /");
+    size_t pos = 0;
+    while (pos < path.size()) {
+        size_t end = std::min(path.find('/', pos), path.size());
+        std::string name = path.substr(pos, end - pos);
+        pos = end + 1;
+        if (name.empty() || name == ".")
+            continue;
+        if (name == "..")
+            return {}; // left to enterCwd, which keeps it inside the root
+        int next = ::openat(dir.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0 && errno == ENOENT) {
+            if (::mkdirat(dir.get(), name.c_str(), 0755) < 0 && errno != EEXIST)
+                return failErrno("mkdir " + path);
+            next = ::openat(dir.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        }
+        if (next < 0)
+            return {}; // a symlink, a file, ...: enterCwd reports what is wrong with it
+        dir = UniqueFd(next);
+    }
+    return {};
+}
+
 // The cwd is resolved inside the container's root with magic links refused: the init still
 // holds a few host fds (sync socket, state directory, exec fifo), and a cwd of
 // /proc/self/fd/N would otherwise land in the host's state directory (CVE-2024-21626). The
@@ -244,6 +312,8 @@ Result<void> prepareProcess(const ProcessPlan &plan, SyncSocket &sock, std::stri
                      "process.oomScoreAdj");
     HUSK_TRY(applyRlimits(plan.rlimits));
     env = finalEnv(plan);
+    if (!plan.terminal)
+        HUSK_TRY(chownStdio(plan.uid));
     // The cwd is resolved after pivot_root, so it can only be inside the rootfs
     // (CVE-2024-21626: a cwd inherited from the host must never survive into the container).
     HUSK_TRY(enterCwd(plan.cwd));
@@ -327,6 +397,9 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
         if (::chdir("/") < 0)
             return failErrno("chdir /");
     }
+    // A cwd missing from the image is made (0755, root's), as runc and crun do: inside the
+    // new root already, and before a read-only root is sealed.
+    HUSK_TRY_CTX(makeDirectories(plan.cwd), "process.cwd");
     if (plan.terminal) {
         HUSK_TRY_CTX(setupTerminal(plan, plan.mountNs, sock), "terminal");
     } else if (::setsid() < 0) {

@@ -142,14 +142,19 @@ Result<void> applyCapabilities(const CapSets &caps, int lastCap)
         return failErrno("capset");
     if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
         return failErrno("clear ambient capabilities");
+    // Raising an ambient capability needs it in permitted and inheritable; runc skips those
+    // it cannot raise rather than failing, and so does husk, with one warning naming them all.
+    std::string skipped;
     for (int cap = 0; cap <= lastCap; ++cap) {
         if (!(caps.ambient & (uint64_t{1} << cap)))
             continue;
-        // Raising an ambient capability needs it in permitted and inheritable; runc skips
-        // those it cannot raise rather than failing, and so does husk (with a warning).
         if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-            log::warn("cannot raise ambient capability " + std::string(capabilityName(cap)));
+            skipped += (skipped.empty() ? "" : ", ") + std::string(capabilityName(cap));
     }
+    if (!skipped.empty())
+        log::warn("ambient capabilities not raised (each needs to be permitted and "
+                  "inheritable too): " +
+                  skipped);
     return {};
 }
 

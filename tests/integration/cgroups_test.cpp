@@ -228,6 +228,25 @@ BOOST_FIXTURE_TEST_CASE(ps_lists_exactly_the_containers_pids, Fixture)
     BOOST_REQUIRE_MESSAGE(table.ok(), table.describe());
     BOOST_TEST(table.out.find("PID") != std::string::npos, table.out);
     BOOST_TEST(table.out.find("sleep 30") != std::string::npos, table.out);
+    // ps(1) options right after the id, with no "--" (runc passes them on).
+    CommandResult custom = cmd({"ps", id, "-o", "pid,args"});
+    BOOST_REQUIRE_MESSAGE(custom.ok(), custom.describe());
+    BOOST_TEST(custom.out.find("COMMAND") != std::string::npos, custom.out);
+    BOOST_TEST(custom.out.find("UID") == std::string::npos, custom.out);
+    BOOST_TEST(custom.out.find("sleep 30") != std::string::npos, custom.out);
+}
+
+BOOST_FIXTURE_TEST_CASE(kill_0_checks_the_init_is_alive, Fixture)
+{
+    // Signal 0 signals nothing: a liveness check callers use (runc accepts it).
+    std::string id = startWaiting();
+    CommandResult alive = cmd({"kill", id, "0"});
+    BOOST_TEST(alive.ok(), alive.describe());
+    BOOST_TEST(status(id) == "running");
+    BOOST_REQUIRE(kill(id, "KILL").ok());
+    BOOST_REQUIRE(waitForStatus(id, "stopped"));
+    CommandResult dead = cmd({"kill", id, "0"});
+    BOOST_TEST(dead.failed(), dead.describe());
 }
 
 BOOST_FIXTURE_TEST_CASE(events_stats_numbers_move, Fixture, *v1({"cpuacct", "memory"}))

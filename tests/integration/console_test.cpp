@@ -154,6 +154,20 @@ BOOST_FIXTURE_TEST_CASE(output_goes_through_line_discipline, TerminalFixture)
     BOOST_TEST(out == "hello pty\r\n");
 }
 
+// Not against runc: its `run -t` proxies only for a caller with a controlling terminal (it
+// opens /dev/tty), which the harness does not have.
+BOOST_FIXTURE_TEST_CASE(run_proxies_the_pty_without_onlcr, TerminalFixture,
+                        *boost::unit_test::precondition(notRunc))
+{
+    // A foreground run with a terminal and no --console-socket proxies the pty itself; as
+    // runc, it clears ONLCR so what the container prints compares as text ("\n", not "\r\n").
+    bundle.setProbeArgs({"echo", "hello", "pty"});
+    bundle.save();
+    CommandResult r = run(newId());
+    BOOST_TEST(r.ok(), r.describe());
+    BOOST_TEST(r.out == "hello pty\n", r.describe());
+}
+
 BOOST_FIXTURE_TEST_CASE(console_size, TerminalFixture)
 {
     bundle.config()["process"]["consoleSize"] = {{"height", 33}, {"width", 111}};

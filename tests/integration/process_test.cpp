@@ -99,6 +99,23 @@ BOOST_FIXTURE_TEST_CASE(uid_gid_and_additional_gids, Fixture)
     BOOST_TEST(groups == (std::vector<int>{5, 1001}), info["groups"].dump());
 }
 
+BOOST_FIXTURE_TEST_CASE(user_without_gid_is_group_0, Fixture)
+{
+    bundle.config()["process"]["user"] = {{"uid", 1000}};
+    json info = probe({"info"});
+    BOOST_TEST(info["uid"] == 1000);
+    BOOST_TEST(info["gid"] == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(stdio_is_handed_to_the_process_user, Fixture)
+{
+    // Without a terminal, a process that is not root can reopen its stdout (/dev/stdout): runc
+    // gives each stdio fd's owner uid to the process user.
+    bundle.config()["process"]["user"] = {{"uid", 1000}, {"gid", 1000}};
+    json info = probe({"open", "/proc/self/fd/1", "w"});
+    BOOST_TEST(info["ok"] == true, info.dump());
+}
+
 BOOST_FIXTURE_TEST_CASE(user_without_additional_gids_has_no_groups, Fixture)
 {
     bundle.config()["process"]["user"] = {{"uid", 1000}, {"gid", 1000}};
@@ -144,6 +161,27 @@ BOOST_FIXTURE_TEST_CASE(no_capabilities, Fixture)
     BOOST_TEST(info["CapBnd"] == capMask({}));
     BOOST_TEST(info["CapEff"] == capMask({}));
     BOOST_TEST(info["CapPrm"] == capMask({}));
+}
+
+BOOST_FIXTURE_TEST_CASE(ambient_that_cannot_be_raised_warns_once, Fixture,
+                        *boost::unit_test::precondition(notRunc))
+{
+    // As `runc spec` bundles have them: ambient capabilities that are not inheritable. They are
+    // skipped, with one warning naming them all rather than one per capability.
+    std::vector<std::string> list = {"CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE"};
+    bundle.config()["process"]["capabilities"] = {
+        {"bounding", list}, {"effective", list}, {"permitted", list}, {"ambient", list}};
+    bundle.setProbeArgs({"info"});
+    bundle.save();
+    CommandResult r = run(newId());
+    BOOST_REQUIRE_MESSAGE(r.ok(), r.describe());
+    size_t lines = 0;
+    for (size_t at = r.err.find("ambient"); at != std::string::npos;
+         at = r.err.find("ambient", at + 1))
+        ++lines;
+    BOOST_TEST(lines == 1U, r.err);
+    for (const char *name : {"CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE"})
+        BOOST_TEST(r.err.find(name) != std::string::npos, r.err);
 }
 
 BOOST_FIXTURE_TEST_CASE(non_root_user_with_ambient, Fixture)
@@ -246,6 +284,18 @@ BOOST_FIXTURE_TEST_CASE(cwd, Fixture)
     BOOST_TEST(home["cwd"] == "/home/test");
 }
 
+BOOST_FIXTURE_TEST_CASE(missing_cwd_is_created, Fixture)
+{
+    // runc and crun make it (0755, root's) rather than failing.
+    bundle.config()["process"]["cwd"] = "/husk-made/deeper";
+    bundle.config()["process"]["user"] = {{"uid", 1000}, {"gid", 1000}};
+    json info = probe({"info"});
+    BOOST_TEST(info["cwd"] == "/husk-made/deeper");
+    json st = probe({"stat", "/husk-made/deeper"});
+    BOOST_TEST((st["mode"].get<int>() & 07777) == 0755, st.dump());
+    BOOST_TEST(st["uid"] == 0, st.dump());
+}
+
 BOOST_FIXTURE_TEST_CASE(relative_cwd_fails, Fixture)
 {
     bundle.config()["process"]["cwd"] = "tmp";
@@ -267,6 +317,26 @@ BOOST_FIXTURE_TEST_CASE(env_is_exactly_the_config, Fixture)
     BOOST_TEST(hasEnv(info, "EMPTY="));
     BOOST_TEST(hasEnv(info, "HOME=/home/test"));
     BOOST_TEST(info["env"].size() == 4u, info["env"].dump());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_name_given_twice_is_passed_once_with_its_last_value, Fixture)
+{
+    bundle.config()["process"]["env"] = {"PATH=/usr/bin:/bin", "DUP=first", "HOME=/h", "DUP=second",
+                                         "DUP=last"};
+    json info = probe({"info"});
+    BOOST_TEST(hasEnv(info, "DUP=last"), info["env"].dump());
+    BOOST_TEST(!hasEnv(info, "DUP=first"));
+    BOOST_TEST(!hasEnv(info, "DUP=second"));
+    BOOST_TEST(info["env"].size() == 3U, info["env"].dump());
+}
+
+BOOST_FIXTURE_TEST_CASE(an_empty_home_is_set_from_passwd, Fixture)
+{
+    bundle.config()["process"]["env"] = {"PATH=/usr/bin:/bin", "HOME="};
+    bundle.config()["process"]["user"] = {{"uid", 1000}, {"gid", 1000}};
+    json info = probe({"info"});
+    BOOST_TEST(hasEnv(info, "HOME=/home/test"), info["env"].dump());
+    BOOST_TEST(!hasEnv(info, "HOME="));
 }
 
 BOOST_FIXTURE_TEST_CASE(home_from_passwd_when_unset, Fixture)

@@ -496,8 +496,16 @@ BOOST_AUTO_TEST_CASE(required_members)
     BOOST_TEST(parseError(d) == "process.cwd: missing required field");
 
     d = minimal();
-    d["process"]["user"] = {{"uid", 0}};
-    BOOST_TEST(parseError(d) == "process.user.gid: missing required field");
+    d["process"]["user"] = {{"gid", 0}};
+    BOOST_TEST(parseError(d) == "process.user.uid: missing required field");
+
+    // A user without gid is group 0, as in runc (generators that drop zero values omit it).
+    d = minimal();
+    d["process"]["user"] = {{"uid", 7}};
+    Result<Config> noGid = husk::spec::parseConfig(d);
+    BOOST_REQUIRE(noGid);
+    BOOST_TEST(noGid->process->user.uid == 7U);
+    BOOST_TEST(noGid->process->user.gid == 0U);
 
     d = minimal();
     d["mounts"][0].erase("destination");
