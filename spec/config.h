@@ -120,7 +120,9 @@ struct Root {
 struct Hook {
     std::string path;
     std::vector<std::string> args;
-    std::vector<std::string> env;
+    /// Unset: the runtime's environment for hooks in the runtime's namespace, process.env for
+    /// createContainer and startContainer (as runc and crun); set, exactly that (even empty).
+    std::optional<std::vector<std::string>> env;
     std::optional<int32_t> timeout; // seconds, > 0
 };
 

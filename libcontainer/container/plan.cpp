@@ -110,6 +110,13 @@ Result<CreatePlan> planCreate(const spec::Config &config, const NamespacePlan &n
         init.parentHooks = !hooks.prestart.empty() || !hooks.createRuntime.empty();
         init.createContainerHooks = hooks.createContainer;
         init.startContainerHooks = hooks.startContainer;
+        // The hooks run by the init get process.env when they name no env (runc's init has
+        // set it as its own by then; crun passes it too).
+        if (config.process)
+            for (auto *list : {&init.createContainerHooks, &init.startContainerHooks})
+                for (spec::Hook &h : *list)
+                    if (!h.env)
+                        h.env = config.process->env;
     }
     init.hookState.ociVersion = config.ociVersion;
     init.hookState.id = o.id;

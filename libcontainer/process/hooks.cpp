@@ -46,8 +46,13 @@ std::string trimmed(const std::string &s)
         argv.push_back(const_cast<char *>(a.c_str()));
     argv.push_back(nullptr);
     std::vector<char *> envp;
-    for (const std::string &e : hook.env)
-        envp.push_back(const_cast<char *>(e.c_str()));
+    if (hook.env) {
+        for (const std::string &e : *hook.env)
+            envp.push_back(const_cast<char *>(e.c_str()));
+    } else {
+        for (char **e = environ; *e != nullptr; ++e)
+            envp.push_back(*e);
+    }
     envp.push_back(nullptr);
     sigset_t none;
     sigemptyset(&none);

@@ -385,9 +385,14 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
         HUSK_TRY(sock.send(SyncMsg::CreateHooks));
         HUSK_TRY(sock.expect(SyncMsg::CreateHooksDone));
     }
-    if (!plan.createContainerHooks.empty())
+    if (!plan.createContainerHooks.empty()) {
+        // In the container's root directory, as runc runs them (not yet its root: that is
+        // pivot_root's, next).
+        if (::chdir(plan.rootfs.rootfs.c_str()) < 0)
+            return failErrno("createContainer hooks: chdir " + plan.rootfs.rootfs);
         HUSK_TRY(runHooks(plan.createContainerHooks, hookStateJson(plan, "created", hostPid),
                           "createContainer"));
+    }
     if (plan.mountNs) {
         HUSK_TRY_CTX(rootfs::enterRootfs(plan.rootfs), "rootfs");
     } else {

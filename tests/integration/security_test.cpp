@@ -930,6 +930,47 @@ BOOST_FIXTURE_TEST_CASE(all_hooks_in_order_with_state_args_and_env, Fixture)
     }
 }
 
+BOOST_FIXTURE_TEST_CASE(hooks_without_env_get_runc_s_environment_and_cwd, Fixture)
+{
+    // No "env": the runtime's environment for hooks the runtime runs, process.env for those
+    // the init runs; createContainer hooks run in the container's root directory.
+    HookLog log(bundle);
+    auto record = [&](const std::string &name, bool inContainer) {
+        std::string busybox = inContainer ? "/bin/busybox" : hostBusybox();
+        std::string dir = inContainer ? "/hooklog" : log.dir().string();
+        return json{
+            {"path", busybox},
+            {"args", {"sh", "-c", "pwd > \"$1.cwd\"; env > \"$1.env\"", "sh", dir + "/" + name}}};
+    };
+    bundle.config()["process"]["env"] = {"PATH=/bin", "HUSK_PROCESS_ENV=from-process"};
+    bundle.config()["hooks"] = {
+        {"prestart", json::array({record("prestart", false)})},
+        {"createContainer", json::array({record("createContainer", false)})},
+        {"startContainer", json::array({record("startContainer", true)})},
+    };
+    bundle.setProbeArgs({"exit", "0"});
+    bundle.save();
+    ::setenv("HUSK_RUNTIME_ENV", "from-runtime", 1);
+    std::string id = newId();
+    CommandResult c = create(id);
+    ::unsetenv("HUSK_RUNTIME_ENV");
+    BOOST_REQUIRE_MESSAGE(c.ok(), c.describe());
+    BOOST_REQUIRE(start(id).ok());
+    BOOST_REQUIRE(waitForStatus(id, "stopped"));
+    auto text = [&](const std::string &file) { return slurp(log.dir() / file); };
+    BOOST_TEST(text("prestart.env").find("HUSK_RUNTIME_ENV=from-runtime") != std::string::npos,
+               text("prestart.env"));
+    for (const char *name : {"createContainer", "startContainer"}) {
+        BOOST_TEST_CONTEXT(name)
+        {
+            std::string env = text(std::string(name) + ".env");
+            BOOST_TEST(env.find("HUSK_PROCESS_ENV=from-process") != std::string::npos, env);
+            BOOST_TEST(env.find("HUSK_RUNTIME_ENV") == std::string::npos, env);
+        }
+    }
+    BOOST_TEST(text("createContainer.cwd") == fs::canonical(bundle.rootfs()).string() + "\n");
+}
+
 BOOST_FIXTURE_TEST_CASE(hook_timeout_fails_create_and_leaves_nothing, Fixture)
 {
     HookLog log(bundle);

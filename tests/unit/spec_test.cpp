@@ -220,7 +220,7 @@ BOOST_AUTO_TEST_CASE(full_config_top_level_and_process)
     BOOST_REQUIRE(c.hooks->prestart.size() == 1u);
     BOOST_TEST(c.hooks->prestart[0].path == "/usr/bin/fix-mounts");
     BOOST_TEST(c.hooks->prestart[0].args.size() == 2u);
-    BOOST_TEST(c.hooks->prestart[0].env[0] == "key1=value1");
+    BOOST_TEST((*c.hooks->prestart[0].env)[0] == "key1=value1");
     BOOST_TEST(!c.hooks->prestart[0].timeout);
     BOOST_TEST(c.hooks->createRuntime[0].path == "/usr/bin/setup-network");
     BOOST_TEST(c.hooks->createContainer[0].path == "/usr/bin/mount-hook");
