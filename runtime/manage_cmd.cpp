@@ -58,7 +58,7 @@ void addManageCommands(CLI::App &app, Context &ctx)
     u->add_option("--memory-swap", f.memorySwap, "memory plus swap limit (-1 unlimited)");
     u->add_option("--memory-reservation", f.memoryReservation, "memory soft limit");
     u->add_option("--kernel-memory", f.kernelMemory, "deprecated: ignored with a warning");
-    u->add_option("--cpu-shares", f.cpuShares, "relative CPU weight");
+    u->add_option("--cpu-share,--cpu-shares", f.cpuShares, "relative CPU weight");
     u->add_option("--cpu-quota", f.cpuQuota, "CPU time per period, in microseconds");
     u->add_option("--cpu-period", f.cpuPeriod, "CFS period, in microseconds");
     u->add_option("--cpu-rt-period", f.cpuRtPeriod, "realtime period, in microseconds");
@@ -67,6 +67,10 @@ void addManageCommands(CLI::App &app, Context &ctx)
     u->add_option("--cpuset-mems", f.cpusetMems, "memory nodes to use");
     u->add_option("--pids-limit", f.pidsLimit, "maximum number of processes");
     u->add_option("--blkio-weight", f.blkioWeight, "block IO weight (10-1000)");
+    u->add_option("--l3-cache-schema", f.l3CacheSchema,
+                  "Intel RDT L3 cache schema (e.g. \"L3:0=f\"); needs resctrl");
+    u->add_option("--mem-bw-schema", f.memBwSchema,
+                  "Intel RDT memory bandwidth schema (e.g. \"MB:0=70\"); needs resctrl");
     u->callback([&ctx] {
         ctx.action = [&ctx] {
             auto doc = resourcesFile.empty() ? updateResources(f) : readResources(resourcesFile);

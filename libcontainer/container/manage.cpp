@@ -16,6 +16,7 @@
 #include "libcontainer/container/internal.h"
 #include "libcontainer/container/id.h"
 #include "libcontainer/container/manage.h"
+#include "libcontainer/process/attrs/intel_rdt.h"
 #include "libcontainer/process/pidfd.h"
 #include "spec/parse.h"
 
@@ -171,6 +172,17 @@ Result<void> containerEvents(const GlobalOptions &g, const std::string &id, cons
 
 Result<nlohmann::json> updateResources(const UpdateFlags &f)
 {
+    if (!f.l3CacheSchema.empty() || !f.memBwSchema.empty()) {
+        // runc's flags for the container's resctrl group. Refused before anything changes:
+        // with the reason where resctrl is missing, and because husk does not apply
+        // linux.intelRdt (create refuses it too) where it is there.
+        const char *flag = f.l3CacheSchema.empty() ? "--mem-bw-schema" : "--l3-cache-schema";
+        spec::IntelRdt rdt;
+        rdt.l3CacheSchema = f.l3CacheSchema;
+        rdt.memBwSchema = f.memBwSchema;
+        HUSK_TRY_CTX(checkIntelRdt(rdt), flag);
+        return fail(std::string(flag) + ": linux.intelRdt is not supported by husk yet");
+    }
     nlohmann::json r = nlohmann::json::object();
     if (!f.memory.empty())
         r["memory"]["limit"] = HUSK_TRY(parseBytes("--memory", f.memory));

@@ -41,6 +41,7 @@ struct UpdateFlags {
     std::string memory, memorySwap, memoryReservation, kernelMemory;
     std::string cpuShares, cpuQuota, cpuPeriod, cpuRtPeriod, cpuRtRuntime, cpusetCpus, cpusetMems,
         pidsLimit, blkioWeight;
+    std::string l3CacheSchema, memBwSchema; // linux.intelRdt, not linux.resources
 };
 [[nodiscard]] Result<nlohmann::json> updateResources(const UpdateFlags &f);
 

@@ -41,9 +41,9 @@ _husk_options()
               -g --additional-gids -c --cap --apparmor --process-label
               --preserve-fds --cgroup --timeout' ;;
     update) args='-r --resources --memory --memory-swap --memory-reservation
-              --kernel-memory --cpu-shares --cpu-quota --cpu-period
+              --kernel-memory --cpu-share --cpu-shares --cpu-quota --cpu-period
               --cpu-rt-period --cpu-rt-runtime --cpuset-cpus --cpuset-mems
-              --pids-limit --blkio-weight' ;;
+              --pids-limit --blkio-weight --l3-cache-schema --mem-bw-schema' ;;
     events) flags+=' --stats' args='--interval' ;;
     list) flags+=' -q --quiet' args='-f --format' ;;
     kill) flags+=' -a --all' ;;

@@ -18,8 +18,9 @@ function __husk_takes_arg --argument-names cmd opt
                 --cgroup --timeout
         case update
             set -a args -r --resources --memory --memory-swap --memory-reservation \
-                --kernel-memory --cpu-shares --cpu-quota --cpu-period --cpu-rt-period \
-                --cpu-rt-runtime --cpuset-cpus --cpuset-mems --pids-limit --blkio-weight
+                --kernel-memory --cpu-share --cpu-shares --cpu-quota --cpu-period --cpu-rt-period \
+                --cpu-rt-runtime --cpuset-cpus --cpuset-mems --pids-limit --blkio-weight \
+                --l3-cache-schema --mem-bw-schema
         case events
             set -a args --interval
         case list ps check 'pod ls' 'network ls'
@@ -220,6 +221,9 @@ complete -c husk -n '__husk_is update' -l memory-swap -x -d 'Memory plus swap li
 complete -c husk -n '__husk_is update' -l memory-reservation -x -d 'Memory soft limit'
 complete -c husk -n '__husk_is update' -l kernel-memory -x -d 'Deprecated: ignored with a warning'
 complete -c husk -n '__husk_is update' -l cpu-shares -x -d 'Relative CPU weight'
+complete -c husk -n '__husk_is update' -l cpu-share -x -d 'Relative CPU weight (runc\'s spelling)'
+complete -c husk -n '__husk_is update' -l l3-cache-schema -x -d 'Intel RDT L3 cache schema'
+complete -c husk -n '__husk_is update' -l mem-bw-schema -x -d 'Intel RDT memory bandwidth schema'
 complete -c husk -n '__husk_is update' -l cpu-quota -x -d 'CPU time per period, in microseconds'
 complete -c husk -n '__husk_is update' -l cpu-period -x -d 'CFS period, in microseconds'
 complete -c husk -n '__husk_is update' -l cpu-rt-period -x -d 'Realtime period, in microseconds'

@@ -208,6 +208,25 @@ BOOST_FIXTURE_TEST_CASE(update_changes_live_limits, Fixture, *v1({"pids", "memor
     BOOST_TEST(readTrimmed(v1Dir("pids", id) / "pids.max") == "9");
 }
 
+// Not against runc: v1Dir is husk's default path, and runc words the RDT error differently.
+BOOST_FIXTURE_TEST_CASE(update_takes_runc_s_flag_spellings, Fixture,
+                        *v1({"cpu"}) * boost::unit_test::precondition(notRunc))
+{
+    std::string id = startWaiting();
+    CommandResult share = cmd({"update", "--cpu-share", "512", id});
+    BOOST_REQUIRE_MESSAGE(share.ok(), share.describe());
+    BOOST_TEST(readTrimmed(v1Dir("cpu", id) / "cpu.shares") == "512");
+    // The Intel RDT flags exist; without resctrl they fail, saying why, and change nothing.
+    if (!fs::exists("/sys/fs/resctrl/schemata")) {
+        for (const char *flag : {"--l3-cache-schema", "--mem-bw-schema"}) {
+            CommandResult rdt = cmd({"update", flag, "L3:0=f", "--cpu-share", "256", id});
+            BOOST_TEST(rdt.exitCode == 1, rdt.describe());
+            BOOST_TEST(rdt.err.find("resctrl") != std::string::npos, rdt.err);
+            BOOST_TEST(readTrimmed(v1Dir("cpu", id) / "cpu.shares") == "512");
+        }
+    }
+}
+
 BOOST_FIXTURE_TEST_CASE(ps_lists_exactly_the_containers_pids, Fixture)
 {
     std::string id = startWaiting();
