@@ -1,7 +1,7 @@
 #include "libcontainer/cgroups/manager.h"
 
+#include <dirent.h>
 #include <fcntl.h>
-
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -37,27 +38,67 @@ Result<void> mkdirRecorded(const std::string &dir, std::vector<std::string> &cre
         cur = mountPoint + rel.substr(0, next);
         pos = next;
         auto planned = std::find(created.begin(), created.end(), cur);
-        if (onlyPlanned && planned == created.end())
-            continue; // it existed at plan(): no mkdir to learn that again
-        if (::mkdir(cur.c_str(), 0755) < 0) {
-            if (errno != EEXIST)
+        if (!onlyPlanned || planned != created.end()) {
+            if (::mkdir(cur.c_str(), 0755) == 0) {
+                if (planned == created.end())
+                    created.push_back(cur);
+            } else if (errno != EEXIST) {
                 return failErrno("create cgroup " + cur);
-            if (planned != created.end())
+            } else if (planned != created.end()) {
                 created.erase(planned); // made by someone else since plan(): not ours
-            continue;
+            }
         }
-        if (planned == created.end())
-            created.push_back(cur);
         if (cpuset) {
-            // A new v1 cpuset starts with no cpus and no mems, and refuses tasks until set.
+            // A v1 cpuset with no cpus or no mems refuses tasks, and so does every cpuset
+            // below it: a new level starts empty, and an existing parent may be empty too.
+            // Each empty one on the way down takes its parent's (already filled) values, as
+            // runc does.
             for (const char *f : {"cpuset.cpus", "cpuset.mems"}) {
+                auto mine = readFile(cur + "/" + f);
+                if (!mine || (!mine->empty() && *mine != "\n"))
+                    continue;
                 auto v = readFile(parent + "/" + f);
                 if (v && !v->empty() && *v != "\n")
-                    (void)writeExisting(cur + "/" + f, *v);
+                    HUSK_TRY_CTX(writeExisting(cur + "/" + f, *v),
+                                 "copy " + std::string(f) + " down to " + cur);
             }
         }
     }
     return {};
+}
+
+// The cgroups under dir (not dir itself), deepest first: the ones a container made inside its
+// own. Iterative, and bounded: a container cannot make husk recurse or run out of memory.
+std::vector<std::string> subCgroups(const std::string &dir)
+{
+    constexpr size_t kMaxCgroups = 100000;
+    std::vector<std::string> found, pending{dir};
+    while (!pending.empty() && found.size() < kMaxCgroups) {
+        std::string cur = std::move(pending.back());
+        pending.pop_back();
+        std::unique_ptr<DIR, int (*)(DIR *)> d(::opendir(cur.c_str()), ::closedir);
+        if (!d)
+            continue;
+        while (dirent *e = ::readdir(d.get())) {
+            if (e->d_type != DT_DIR || e->d_name[0] == '.')
+                continue;
+            found.push_back(cur + "/" + e->d_name);
+            pending.push_back(found.back());
+        }
+    }
+    // Deeper paths are longer: removing them first empties each parent before its rmdir.
+    std::sort(found.begin(), found.end(),
+              [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
+    return found;
+}
+
+// Adds the processes of the cgroups below dir (not dir's own) to out.
+void addPidsBelow(const std::string &dir, std::vector<pid_t> &out)
+{
+    for (const std::string &sub : subCgroups(dir))
+        if (auto more = readFile(sub + "/cgroup.procs"))
+            for (pid_t pid : parsePids(*more))
+                out.push_back(pid);
 }
 
 // The first few of pids, space-separated, for messages.
@@ -206,6 +247,7 @@ Result<void> CgroupManager::plan()
             // The leaf exists: joining it is fine (runc does), sharing it is not.
             auto text = readFile(dir + "/cgroup.procs");
             std::vector<pid_t> there = text ? parsePids(*text) : std::vector<pid_t>{};
+            addPidsBelow(dir, there);
             if (!there.empty())
                 return fail("linux.cgroupsPath: cgroup " + dir +
                                 " already holds processes that are not this container's "
@@ -224,7 +266,15 @@ Result<void> CgroupManager::create()
 {
     if (systemdOwned())
         return {};
-    return makeDirs();
+    HUSK_TRY(makeDirs());
+    // The init would stop in a frozen cgroup (an existing one, or below a frozen parent) before
+    // it could report back, and create would wait for ever: runc's check and wording.
+    if (auto frozen = isFrozen(); frozen && *frozen)
+        return fail("cgroup unexpectedly frozen: the container's cgroup (" +
+                        record_.paths.begin()->second +
+                        ", or an ancestor) is frozen; thaw it before creating a container in it",
+                    EBUSY);
+    return {};
 }
 
 Result<void> CgroupManager::makeDirs()
@@ -427,7 +477,10 @@ Result<std::vector<pid_t>> CgroupManager::pids() const
             return std::vector<pid_t>{};
         return std::unexpected(text.error());
     }
-    return parsePids(*text);
+    std::vector<pid_t> out = parsePids(*text);
+    // And those in cgroups the container made inside its own (ps, kill --all, delete).
+    addPidsBelow(dir, out);
+    return out;
 }
 
 std::vector<pid_t> parsePids(const std::string &procs)
@@ -489,9 +542,21 @@ Result<void> CgroupManager::destroy()
                 dirs.push_back(path);
     std::sort(dirs.begin(), dirs.end(),
               [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
+    // The cgroups the container made inside its own go first, bottom-up: their processes were
+    // killed with the rest (pids() includes them).
+    // Only below a leaf husk made: below a joined one, they may have been there before.
+    std::vector<std::string> subs;
+    for (const auto &[key, path] : record_.paths)
+        if (std::find(record_.created.begin(), record_.created.end(), path) !=
+            record_.created.end())
+            for (std::string &sub : subCgroups(path))
+                subs.push_back(std::move(sub));
+    std::sort(subs.begin(), subs.end(),
+              [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
+    dirs.insert(dirs.begin(), subs.begin(), subs.end());
     std::string firstError;
     for (const std::string &d : dirs) {
-        bool leaf = false;
+        bool leaf = std::find(subs.begin(), subs.end(), d) != subs.end();
         for (const auto &[key, path] : record_.paths)
             leaf |= path == d;
         for (int attempt = 0;; ++attempt) {

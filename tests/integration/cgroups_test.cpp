@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "tests/integration/harness.h"
@@ -45,6 +46,17 @@ utf::precondition v1(std::vector<std::string> controllers)
             }
         return boost::test_tools::assertion_result(true);
     });
+}
+
+/// Polls cond every 20 ms for up to 10 s; whether it became true.
+template <typename F> bool waitUntil(F cond)
+{
+    for (int i = 0; i < 500; ++i) {
+        if (cond())
+            return true;
+        std::this_thread::sleep_for(20ms);
+    }
+    return cond();
 }
 
 /// `husk ARGS...` with the test's root.
@@ -253,6 +265,104 @@ BOOST_FIXTURE_TEST_CASE(ps_lists_exactly_the_containers_pids, Fixture)
     BOOST_TEST(custom.out.find("COMMAND") != std::string::npos, custom.out);
     BOOST_TEST(custom.out.find("UID") == std::string::npos, custom.out);
     BOOST_TEST(custom.out.find("sleep 30") != std::string::npos, custom.out);
+}
+
+BOOST_FIXTURE_TEST_CASE(delete_force_removes_the_cgroups_a_container_made_in_its_own, Fixture,
+                        *v1({"pids"}) * utf::precondition(notRunc))
+{
+    // A container that makes sub-cgroups (systemd inside, a nested runtime) and puts
+    // processes there: delete --force kills them and removes the sub-cgroups bottom-up.
+    std::string id = startShell(*this, "sleep 300 & sleep 300 & wait");
+    fs::path leaf = v1Dir("pids", id);
+    BOOST_REQUIRE(waitUntil([&] { return readTrimmed(leaf / "cgroup.procs").size() > 4; }));
+    std::vector<int> pids;
+    {
+        std::istringstream in(readTrimmed(leaf / "cgroup.procs"));
+        for (int p; in >> p;)
+            pids.push_back(p);
+    }
+    BOOST_REQUIRE(pids.size() >= 3U);
+    fs::create_directories(leaf / "sub" / "deeper");
+    std::ofstream(leaf / "sub" / "cgroup.procs") << pids[1];
+    std::ofstream(leaf / "sub" / "deeper" / "cgroup.procs") << pids[2];
+    CommandResult ps = cmd({"ps", "--format", "json", id});
+    BOOST_TEST(json::parse(ps.out).size() == pids.size(), ps.out); // ps sees them all
+    CommandResult d = cmd({"delete", "--force", id});
+    BOOST_TEST(d.ok(), d.describe());
+    BOOST_TEST(!fs::exists(leaf), leaf);
+    for (int p : pids)
+        BOOST_TEST(waitUntil([&] {
+                       reapOrphans(); // the test is the subreaper of what the init leaves
+                       return !fs::exists("/proc/" + std::to_string(p) + "/ns");
+                   }),
+                   "pid " << p << " lives");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_frozen_cgroup_fails_create_instead_of_hanging, Fixture,
+                        *v1({"freezer"}) * utf::precondition(notRunc))
+{
+    std::string parent = "husktest-frozen-" + std::to_string(::getpid());
+    fs::path frozen = v1Hierarchy("freezer") / parent;
+    fs::create_directories(frozen);
+    std::ofstream(frozen / "freezer.state") << "FROZEN";
+    bundle.config()["linux"]["cgroupsPath"] = "/" + parent + "/ctr";
+    bundle.setProbeArgs({"exit", "0"});
+    bundle.save();
+    std::string id = newId();
+    CommandResult c = create(id);
+    std::ofstream(frozen / "freezer.state") << "THAWED";
+    BOOST_TEST(c.failed(), c.describe());
+    BOOST_TEST(c.err.find("unexpectedly frozen") != std::string::npos, c.err);
+    BOOST_TEST(!state(id).has_value());
+    BOOST_TEST(!fs::exists(frozen / "ctr"), "the container's cgroup was left");
+    ::rmdir(frozen.c_str());
+    for (const char *c : {"pids", "memory", "cpu"})
+        if (!v1Hierarchy(c).empty())
+            BOOST_TEST(!fs::exists(v1Hierarchy(c) / parent), c << ": husk's parent was left");
+}
+
+BOOST_FIXTURE_TEST_CASE(an_empty_cpuset_parent_gets_its_ancestors_cpus_and_mems, Fixture,
+                        *v1({"cpuset"}))
+{
+    // A v1 cpuset made by someone else and left empty refuses every task below it; runc
+    // copies cpus and mems down from the nearest ancestor that has them.
+    std::string parent = "husktest-cpuset-" + std::to_string(::getpid());
+    fs::path dir = v1Hierarchy("cpuset") / parent;
+    fs::create_directories(dir);
+    BOOST_REQUIRE(readTrimmed(dir / "cpuset.cpus").empty());
+    bundle.config()["linux"]["cgroupsPath"] = "/" + parent + "/ctr";
+    json info = probe({"info"});
+    BOOST_TEST(readTrimmed(dir / "cpuset.cpus") ==
+               readTrimmed(v1Hierarchy("cpuset") / "cpuset.cpus"));
+    BOOST_TEST(!readTrimmed(dir / "cpuset.mems").empty());
+    ::rmdir(dir.c_str());
+    for (const char *c : {"pids", "memory", "cpu"})
+        if (!v1Hierarchy(c).empty())
+            ::rmdir((v1Hierarchy(c) / parent).c_str());
+}
+
+BOOST_FIXTURE_TEST_CASE(kill_all_reaches_every_process_without_a_pid_namespace, Fixture,
+                        *v1({"pids"}))
+{
+    bundle.removeNamespace("pid");
+    std::string id = startShell(*this, "sleep 300 & sleep 300 & wait");
+    std::vector<int> pids;
+    BOOST_REQUIRE(waitUntil([&] {
+        CommandResult ps = cmd({"ps", "--format", "json", id});
+        pids = ps.ok() ? json::parse(ps.out).get<std::vector<int>>() : std::vector<int>{};
+        return pids.size() >= 3U;
+    }));
+    CommandResult k = cmd({"kill", "--all", id, "KILL"});
+    BOOST_TEST(k.ok(), k.describe());
+    BOOST_TEST(waitForStatus(id, "stopped"));
+    CommandResult d = cmd({"delete", id});
+    BOOST_TEST(d.ok(), d.describe());
+    for (int p : pids)
+        BOOST_TEST(waitUntil([&] {
+                       reapOrphans();
+                       return !fs::exists("/proc/" + std::to_string(p) + "/ns");
+                   }),
+                   "pid " << p << " lives");
 }
 
 BOOST_FIXTURE_TEST_CASE(kill_0_checks_the_init_is_alive, Fixture)
