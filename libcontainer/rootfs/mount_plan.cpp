@@ -138,6 +138,12 @@ Result<MountOptions> parseMountOptions(const std::vector<std::string> &options)
         } else if (const PropagationOption *p = findByName(kPropagationOptions, opt)) {
             out.propagation.push_back(p->flags);
         } else if (const AttrOption *a = findByName(kAttrOptions, opt)) {
+            // The atime modes are one field, not bits: the last one given is the mode.
+            if (opt.ends_with("atime") && !opt.ends_with("diratime")) {
+                out.atimeGiven = true;
+                out.attrSet &= ~static_cast<uint64_t>(MOUNT_ATTR__ATIME);
+                out.attrClear &= ~static_cast<uint64_t>(MOUNT_ATTR__ATIME);
+            }
             if (a->clear) {
                 out.attrClear |= a->attr;
                 out.attrSet &= ~a->attr;

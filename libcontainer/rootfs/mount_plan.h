@@ -21,8 +21,9 @@ struct MountOptions {
     std::vector<unsigned long> propagation; // MS_PRIVATE / MS_SHARED / ... (| MS_REC), in order
     uint64_t attrSet = 0;                   // MOUNT_ATTR_* set recursively (rro, rnosuid, ...)
     uint64_t attrClear = 0;                 // MOUNT_ATTR_* cleared recursively (rrw, rsuid, ...)
-    bool tmpcopyup = false;                 // copy the image's files into a new tmpfs
-    bool idmap = false;                     // idmapped mount (option or mappings given)
+    bool atimeGiven = false; // a recursive atime option: attrSet's atime field replaces the mount's
+    bool tmpcopyup = false;  // copy the image's files into a new tmpfs
+    bool idmap = false;      // idmapped mount (option or mappings given)
     bool recursiveIdmap = false;
     std::string data; // filesystem-specific options, comma-joined
 

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <memory>
 
 #include "common/file.h"
@@ -76,14 +77,16 @@ Result<void> setPropagation(int rootfd, const PlannedMount &m)
 
 Result<void> setRecursiveAttrs(int rootfd, const PlannedMount &m)
 {
-    if (!m.options.attrSet && !m.options.attrClear)
+    if (!m.options.attrSet && !m.options.attrClear && !m.options.atimeGiven)
         return {};
     UniqueFd t = HUSK_TRY(openInRoot(rootfd, m.destination, O_PATH));
     mount_attr attr{};
     attr.attr_set = m.options.attrSet;
     attr.attr_clr = m.options.attrClear;
-    // MOUNT_ATTR_*ATIME values are one field: clearing any needs the whole mask.
-    if (attr.attr_set & MOUNT_ATTR__ATIME)
+    // The MOUNT_ATTR_*ATIME values are one field, and relatime is its 0: the kernel takes a
+    // change only with the whole field in attr_clr (partial: EINVAL), and then sets what
+    // attr_set has there (ratime, rnorelatime, rnostrictatime: nothing, i.e. relatime).
+    if (m.options.atimeGiven)
         attr.attr_clr |= MOUNT_ATTR__ATIME;
     if (::syscall(SYS_mount_setattr, t.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
                   sizeof attr) < 0)
@@ -240,6 +243,20 @@ Result<void> mountBind(int rootfd, const PlannedMount &m)
 
 Result<void> mountOther(int rootfd, const PlannedMount &m, bool &devReadonly)
 {
+    // A tmpfs over an existing directory keeps that directory's mode unless mode= is given
+    // (runc chmods it back; the kernel's default would be 1777).
+    std::string data = m.options.data;
+    if (m.type == "tmpfs" && (',' + data).find(",mode=") == std::string::npos)
+        if (auto existing = openInRoot(rootfd, m.destination, O_PATH)) {
+            struct stat st;
+            if (::fstat(existing->get(), &st) == 0 && S_ISDIR(st.st_mode)) {
+                char mode[24];
+                std::snprintf(mode, sizeof mode, "mode=%o", st.st_mode & 07777);
+                if (!data.empty())
+                    data += ',';
+                data += mode;
+            }
+        }
     UniqueFd target = HUSK_TRY(mkdirAllInRoot(rootfd, m.destination, 0755));
     unsigned long flags = m.options.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
     // /dev is populated after mounting: a read-only /dev is made so at the end.
@@ -253,9 +270,8 @@ Result<void> mountOther(int rootfd, const PlannedMount &m, bool &devReadonly)
     if (copyUp) {
         lower = HUSK_TRY(openInRoot(rootfd, m.destination, O_RDONLY | O_DIRECTORY));
     }
-    const char *data = m.options.data.empty() ? nullptr : m.options.data.c_str();
     if (::mount(m.source.empty() ? m.type.c_str() : m.source.c_str(), fdPath(target.get()).c_str(),
-                m.type.c_str(), mountFlags, data) < 0)
+                m.type.c_str(), mountFlags, data.empty() ? nullptr : data.c_str()) < 0)
         return failErrno("mount " + m.type);
     if (copyUp) {
         UniqueFd upper = HUSK_TRY(openInRoot(rootfd, m.destination, O_RDONLY | O_DIRECTORY));

@@ -7,6 +7,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <set>
+
 #include "common/file.h"
 #include "libcontainer/rootfs/internal.h"
 #include "libcontainer/rootfs/paths.h"
@@ -127,7 +130,10 @@ Result<void> restrictPaths(const RootfsPlan &plan)
     struct stat nst;
     if (::fstat(null.get(), &nst) < 0 || !S_ISCHR(nst.st_mode) || nst.st_rdev != makedev(1, 3))
         return fail("linux.maskedPaths: /dev/null in the container is not the null device");
+    std::set<std::string> masked; // a path listed twice is masked once
     for (const std::string &p : plan.maskedPaths) {
+        if (!masked.insert(std::filesystem::path(p).lexically_normal().string()).second)
+            continue;
         auto fd = openInRoot(root.get(), p, O_PATH);
         if (!fd) {
             if (fd.error().code() == ENOENT)

@@ -111,6 +111,47 @@ BOOST_FIXTURE_TEST_CASE(tmpfs_with_flags_and_size, Fixture)
     BOOST_TEST(has((*m)["superOptions"], "mode=1770"), m->dump());
 }
 
+BOOST_FIXTURE_TEST_CASE(tmpfs_keeps_the_mode_of_the_directory_it_covers, Fixture)
+{
+    // Without mode=, runc leaves the tmpfs with the covered directory's mode, not 1777.
+    fs::create_directories(bundle.rootfs() / "mnt/private");
+    fs::permissions(bundle.rootfs() / "mnt/private", fs::perms(0710));
+    addMount(bundle, "/mnt/private", "tmpfs", "tmpfs", {"nosuid", "size=1m"});
+    json st = probe({"stat", "/mnt/private"});
+    BOOST_TEST(st["mode"] == 0710, st.dump());
+    json mounts = probe({"mounts"});
+    std::optional<json> m = findMount(mounts, "/mnt/private");
+    BOOST_REQUIRE_MESSAGE(m.has_value(), mounts.dump());
+    BOOST_TEST((*m)["fsType"] == "tmpfs");
+}
+
+// Not against runc: Debian 12's runc 1.1.5 leaves relatime for rnoatime.
+BOOST_FIXTURE_TEST_CASE(recursive_atime_options_apply, Fixture,
+                        *boost::unit_test::precondition(notRunc))
+{
+    // ratime, rnorelatime and rnostrictatime clear a mode (the whole atime field must go into
+    // attr_clr, or the kernel says EINVAL) and leave relatime; rnoatime sets noatime.
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+        {{"rnoatime"}, "noatime"},
+        {{"ratime"}, "relatime"},
+        {{"rnorelatime"}, "relatime"},
+        {{"rnostrictatime"}, "relatime"},
+        {{"rstrictatime", "rrelatime"}, "relatime"},
+    };
+    const json base = bundle.config()["mounts"];
+    for (const auto &[options, want] : cases) {
+        BOOST_TEST_CONTEXT(options.front() << " -> " << want)
+        {
+            bundle.config()["mounts"] = base;
+            addMount(bundle, "/mnt/atime", "tmpfs", "tmpfs", options);
+            json mounts = probe({"mounts"});
+            std::optional<json> m = findMount(mounts, "/mnt/atime");
+            BOOST_REQUIRE_MESSAGE(m.has_value(), mounts.dump());
+            BOOST_TEST(has((*m)["options"], want), m->dump());
+        }
+    }
+}
+
 BOOST_FIXTURE_TEST_CASE(read_only_bind_mount, Fixture)
 {
     fs::path host = bundle.path() / "host-ro";
@@ -189,6 +230,20 @@ BOOST_FIXTURE_TEST_CASE(masked_files_read_empty, Fixture)
             BOOST_TEST(st["rdevMinor"] == 3);
         }
     }
+}
+
+// Not against runc: Debian 12's runc 1.1.5 mounts it twice.
+BOOST_FIXTURE_TEST_CASE(a_path_masked_twice_is_mounted_once, Fixture,
+                        *boost::unit_test::precondition(notRunc))
+{
+    writeHostFile(bundle.rootfs() / "etc/secret", "do not read\n");
+    bundle.config()["linux"]["maskedPaths"].push_back("/etc/secret");
+    bundle.config()["linux"]["maskedPaths"].push_back("/etc//secret");
+    json mounts = probe({"mounts"});
+    int n = 0;
+    for (const json &m : mounts)
+        n += m["mountPoint"] == "/etc/secret";
+    BOOST_TEST(n == 1, mounts.dump());
 }
 
 BOOST_FIXTURE_TEST_CASE(masked_directory_is_empty, Fixture)

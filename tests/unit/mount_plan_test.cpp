@@ -60,11 +60,14 @@ BOOST_AUTO_TEST_CASE(every_known_option_has_one_consistent_effect)
     BOOST_TEST(names.size() > 50u);
     for (std::string_view name : names) {
         // MOUNT_ATTR_RELATIME is 0 (relatime is the kernel's default atime mode), so these two
-        // carry no bit of their own and parse to nothing visible here. (Applying them needs
-        // MOUNT_ATTR__ATIME in attr_clr, which mounts.cpp adds only when a set bit is there: a
-        // known gap, left for the runc-parity work.)
-        if (name == "rrelatime" || name == "rnorelatime")
+        // carry no bit of their own: only atimeGiven, which makes mounts.cpp replace the whole
+        // atime field (attrSet's part of it, here none: relatime).
+        if (name == "rrelatime" || name == "rnorelatime") {
+            MountOptions o = parse({std::string(name)});
+            BOOST_TEST(o.atimeGiven, name);
+            BOOST_TEST((o.attrSet | o.attrClear) == 0U, name);
             continue;
+        }
         BOOST_TEST_CONTEXT("option " << name)
         {
             MountOptions o = parse({std::string(name)});
@@ -155,6 +158,20 @@ BOOST_AUTO_TEST_CASE(recursive_attributes_later_wins)
     o = parse({"rrw", "rro"});
     BOOST_TEST(o.attrSet == MOUNT_ATTR_RDONLY);
     BOOST_TEST(o.attrClear == 0U);
+}
+
+BOOST_AUTO_TEST_CASE(recursive_atime_is_one_mode_the_last_given)
+{
+    // Two atime modes in attr_set would be EINVAL; the last one is the mode.
+    MountOptions o = parse({"rnoatime", "rstrictatime"});
+    BOOST_TEST(o.atimeGiven);
+    BOOST_TEST(o.attrSet == static_cast<uint64_t>(MOUNT_ATTR_STRICTATIME));
+    BOOST_TEST(o.attrClear == 0U);
+    o = parse({"rstrictatime", "ratime"});
+    BOOST_TEST(o.atimeGiven);
+    BOOST_TEST((o.attrSet & MOUNT_ATTR__ATIME) == 0U);
+    // rdiratime is a bit of its own, not an atime mode.
+    BOOST_TEST(!parse({"rnodiratime"}).atimeGiven);
 }
 
 BOOST_AUTO_TEST_CASE(husk_extensions)
