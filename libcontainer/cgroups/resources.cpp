@@ -229,8 +229,16 @@ Result<void> Planner::memory(const spec::Memory &m)
     const std::string f = kRes + ".memory";
     if (m.kernel)
         plan.warnings.push_back(f + ".kernel is deprecated and ignored");
-    if (m.kernelTcp)
-        plan.warnings.push_back(f + ".kernelTCP is deprecated and ignored");
+    if (m.kernelTcp) {
+        // Applied where the kernel still has the v1 file (as crun does); cgroup v2 and newer
+        // kernels account TCP memory with the rest and have no separate limit.
+        if (facts_.v1.contains("memory") && facts_.hasFile &&
+            facts_.hasFile(Version::V1, "memory.kmem.tcp.limit_in_bytes"))
+            add(Version::V1, "memory.kmem.tcp.limit_in_bytes", num(*m.kernelTcp), f + ".kernelTCP");
+        else
+            plan.warnings.push_back(f + ".kernelTCP: no memory.kmem.tcp.limit_in_bytes on this "
+                                        "host (cgroup v2 or a newer kernel); ignored");
+    }
     if (!memorySet(m))
         return {};
     Version v = HUSK_TRY(where("memory", "memory", f));

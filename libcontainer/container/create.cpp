@@ -19,6 +19,7 @@
 #include "libcontainer/container/container.h"
 #include "libcontainer/container/id.h"
 #include "libcontainer/container/internal.h"
+#include "libcontainer/security/lsm.h"
 #include "libcontainer/container/plan.h"
 #include "libcontainer/container/state_store.h"
 #include "libcontainer/container/transaction.h"
@@ -104,6 +105,7 @@ Result<void> checkCgroupDriver(const GlobalOptions &g, const spec::Config &confi
 
 Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bundle bundle)
 {
+    (void)dropSelinuxLabelsWithoutSelinux(bundle.config);
     const spec::Config &config = bundle.config;
     HUSK_TRY(validateId(o.id));
     HUSK_TRY(checkCgroupDriver(g, config, o.id));

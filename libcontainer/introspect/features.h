@@ -30,7 +30,7 @@ inline constexpr const char *kVersionAnnotation = "run.husk.version";
 /// The commit annotation key.
 inline constexpr const char *kCommitAnnotation = "run.husk.commit";
 /// The libseccomp version annotation key.
-inline constexpr const char *kLibseccompAnnotation = "run.husk.libseccomp.version";
+inline constexpr const char *kLibseccompAnnotation = "io.github.seccomp.libseccomp.version";
 
 /// The Features structure of this build as of runtime-spec ociVersionMax ("1.2.0"), keys in the
 /// spec's order. features.md forbids properties newer than ociVersionMax, so memoryPolicy,

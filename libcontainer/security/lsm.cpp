@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include "common/file.h"
+#include "common/log.h"
 #include "common/text.h"
 
 namespace husk {
@@ -33,6 +34,24 @@ Result<void> checkSelinuxLabel(const std::string &label, const std::string &seli
     if (!label.empty() && !selinuxEnabled(selinuxFs))
         return fail("process.selinuxLabel: SELinux is not enabled on this host");
     return {};
+}
+
+bool dropSelinuxLabelsWithoutSelinux(spec::Config &config, const std::string &selinuxFs)
+{
+    const bool processLabel =
+        config.process && config.process->selinuxLabel && !config.process->selinuxLabel->empty();
+    const bool mountLabel = config.linux && !config.linux->mountLabel.empty();
+    if ((!processLabel && !mountLabel) || selinuxEnabled(selinuxFs))
+        return false;
+    log::warn(std::string("SELinux is not enabled on this host: ") +
+              (processLabel ? "process.selinuxLabel" : "") +
+              (processLabel && mountLabel ? " and " : "") + (mountLabel ? "linux.mountLabel" : "") +
+              " ignored");
+    if (processLabel)
+        config.process->selinuxLabel.reset();
+    if (mountLabel)
+        config.linux->mountLabel.clear();
+    return true;
 }
 
 Result<void> checkMountLabel(const std::string &label, const std::string &selinuxFs)

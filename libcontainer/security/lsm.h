@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "spec/config.h"
 
 namespace husk {
 
@@ -25,6 +26,10 @@ bool selinuxEnabled(const std::string &selinuxFs = kSelinuxFsPath);
 /// process.selinuxLabel: fine when empty; an error when SELinux is not enabled.
 [[nodiscard]] Result<void> checkSelinuxLabel(const std::string &label,
                                              const std::string &selinuxFs = kSelinuxFsPath);
+/// Without SELinux on this host, process.selinuxLabel and linux.mountLabel mean nothing: as
+/// runc's SELinux library and crun do, they are cleared, with one warning. True if any was.
+bool dropSelinuxLabelsWithoutSelinux(spec::Config &config,
+                                     const std::string &selinuxFs = kSelinuxFsPath);
 /// linux.mountLabel: fine when empty; an error when SELinux is not enabled.
 [[nodiscard]] Result<void> checkMountLabel(const std::string &label,
                                            const std::string &selinuxFs = kSelinuxFsPath);

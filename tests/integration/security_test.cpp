@@ -547,6 +547,25 @@ pid_t statePid(const json &entry)
 
 // =====================================================================================
 
+BOOST_FIXTURE_TEST_CASE(selinux_labels_are_ignored_with_a_warning_where_selinux_is_off, Fixture,
+                        *utf::precondition(notRunc))
+{
+    if (fs::exists("/sys/fs/selinux/enforce")) {
+        BOOST_TEST_MESSAGE("skipped: SELinux is enabled on this host");
+        return;
+    }
+    // As runc's SELinux library and crun: the labels mean nothing without SELinux.
+    bundle.config()["process"]["selinuxLabel"] = "system_u:system_r:container_t:s0:c1,c2";
+    bundle.config()["linux"]["mountLabel"] = "system_u:object_r:container_file_t:s0:c1,c2";
+    bundle.setProbeArgs({"info"});
+    bundle.save();
+    CommandResult r = run(newId());
+    BOOST_TEST(r.ok(), r.describe());
+    size_t at = r.err.find("SELinux is not enabled");
+    BOOST_TEST(at != std::string::npos, r.err);
+    BOOST_TEST(r.err.find("SELinux is not enabled", at + 1) == std::string::npos, r.err);
+}
+
 BOOST_AUTO_TEST_SUITE(seccomp)
 
 BOOST_FIXTURE_TEST_CASE(errno_rule_returns_errno_ret, Fixture)

@@ -137,9 +137,22 @@ BOOST_AUTO_TEST_CASE(v1_every_field_raising)
     };
     BOOST_TEST(fields(p) == expectedFields, boost::test_tools::per_element());
     Lines warnings = {"linux.resources.memory.kernel is deprecated and ignored",
-                      "linux.resources.memory.kernelTCP is deprecated and ignored"};
+                      "linux.resources.memory.kernelTCP: no memory.kmem.tcp.limit_in_bytes on "
+                      "this host (cgroup v2 or a newer kernel); ignored"};
     BOOST_TEST(p.warnings == warnings, boost::test_tools::per_element());
     BOOST_TEST(!p.bpfDevices);
+}
+
+BOOST_AUTO_TEST_CASE(v1_kernel_tcp_where_the_file_exists)
+{
+    // crun applies kernelTCP where the v1 file is still there (this host's 6.18 has it).
+    spec::Memory m;
+    m.kernelTcp = 1 << 20;
+    ResourcePlan p =
+        require(planResources(withMemory(m), v1Host({"v1:memory.kmem.tcp.limit_in_bytes"})));
+    BOOST_TEST(lines(p) == Lines{"v1 memory.kmem.tcp.limit_in_bytes=1048576"},
+               boost::test_tools::per_element());
+    BOOST_TEST(p.warnings.empty());
 }
 
 BOOST_AUTO_TEST_CASE(v1_lowering_writes_limit_first)

@@ -23,6 +23,7 @@
 
 #include "common/file.h"
 #include "libcontainer/process/attrs/attrs.h"
+#include "libcontainer/security/lsm.h"
 #include "tests/unit/netns_test_helpers.h"
 
 using namespace husk;
@@ -493,6 +494,20 @@ BOOST_AUTO_TEST_CASE(selinux_not_enabled_here, *boost::unit_test::precondition(s
                "process.selinuxLabel: SELinux is not enabled on this host");
     BOOST_TEST(errorText(checkMountLabel("system_u:object_r:container_file_t:s0")) ==
                "linux.mountLabel: SELinux is not enabled on this host");
+}
+
+BOOST_AUTO_TEST_CASE(labels_are_dropped_with_a_warning_where_selinux_is_off)
+{
+    // As runc's SELinux library and crun: without SELinux the labels mean nothing.
+    TempDir dir;
+    const std::string off = dir.path() + "/no-selinuxfs";
+    husk::spec::Config c;
+    c.process.emplace().selinuxLabel = "system_u:system_r:container_t:s0";
+    c.linux.emplace().mountLabel = "system_u:object_r:container_file_t:s0";
+    BOOST_TEST(dropSelinuxLabelsWithoutSelinux(c, off));
+    BOOST_TEST(!c.process->selinuxLabel.has_value());
+    BOOST_TEST(c.linux->mountLabel.empty());
+    BOOST_TEST(!dropSelinuxLabelsWithoutSelinux(c, off)); // nothing left to drop
 }
 
 BOOST_AUTO_TEST_CASE(selinux_detection_looks_for_enforce)
