@@ -61,10 +61,11 @@ int main(int argc, char **argv)
         if (const char *xdg = std::getenv("XDG_RUNTIME_DIR"); xdg != nullptr && *xdg == '/')
             ctx.global.root = std::string(xdg) + "/husk";
     app.set_version_flag("-v,--version", versionText());
-    app.add_option("--root", ctx.global.root,
-                   "root directory for storage of container state ($XDG_RUNTIME_DIR/husk "
-                   "for an unprivileged user)")
-        ->capture_default_str();
+    CLI::Option *rootOption =
+        app.add_option("--root", ctx.global.root,
+                       "root directory for storage of container state ($XDG_RUNTIME_DIR/husk "
+                       "for an unprivileged user)")
+            ->capture_default_str();
     app.add_option("--log", ctx.log, "log file path (default: stderr)");
     app.add_option("--log-format", ctx.logFormat, "log format: text or json")
         ->check(CLI::IsMember({"text", "json"}))
@@ -106,6 +107,7 @@ int main(int argc, char **argv)
         app.exit(e);
         return kUsage;
     }
+    ctx.global.rootGiven = rootOption->count() > 0;
     auto level = ctx.debug ? husk::log::Level::Debug : husk::log::Level::Warning;
     auto format = ctx.logFormat == "json" ? husk::log::Format::Json : husk::log::Format::Text;
     if (!husk::log::configure(level, format, ctx.log)) {

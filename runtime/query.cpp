@@ -69,9 +69,10 @@ void addQueryCommands(CLI::App &app, Context &ctx)
                 for (const spec::State &s : *r)
                     std::cout << s.id << "\n";
             } else if (format == "json") {
-                nlohmann::json arr = nlohmann::json::array();
+                // ordered_json: runc's key order, as `state` prints it.
+                nlohmann::ordered_json arr = nlohmann::ordered_json::array();
                 for (const spec::State &s : *r)
-                    arr.push_back(nlohmann::json::parse(spec::stateJson(s)));
+                    arr.push_back(nlohmann::ordered_json::parse(spec::stateJson(s)));
                 std::cout << arr.dump() << std::endl;
             } else {
                 printTable(*r);

@@ -19,6 +19,7 @@ namespace husk {
 /// Options every command shares (runc's global flags).
 struct GlobalOptions {
     std::string root = "/run/husk";
+    bool rootGiven = false; // --root was given (list: a missing one is an error, as in runc)
     bool systemdCgroup = false;
 };
 

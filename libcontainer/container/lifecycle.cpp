@@ -326,9 +326,14 @@ Result<DeletedContainer> deleteContainer(const GlobalOptions &g, const std::stri
 Result<std::vector<spec::State>> listContainers(const GlobalOptions &g)
 {
     std::vector<spec::State> out;
+    // As runc: a default root that does not exist yet is an empty list; a --root given that
+    // does not exist is an error (a typo must not look like "no containers").
     struct stat st;
-    if (::stat(g.root.c_str(), &st) < 0 && errno == ENOENT)
+    if (::stat(g.root.c_str(), &st) < 0 && errno == ENOENT) {
+        if (g.rootGiven)
+            return failErrno("open " + g.root);
         return out;
+    }
     StateStore store = HUSK_TRY(StateStore::open(g.root));
     for (const std::string &id : HUSK_TRY(store.list())) {
         auto dir = store.openContainer(id);

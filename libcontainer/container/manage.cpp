@@ -24,9 +24,14 @@ namespace husk {
 
 namespace {
 
-nlohmann::json statsEvent(const std::string &id, const cgroups::Stats &stats)
+// Keys in runc's order (type, id, data), which consumers that match text rely on.
+nlohmann::ordered_json statsEvent(const std::string &id, const cgroups::Stats &stats)
 {
-    return {{"type", "stats"}, {"id", id}, {"data", cgroups::statsJson(stats)}};
+    nlohmann::ordered_json e;
+    e["type"] = "stats";
+    e["id"] = id;
+    e["data"] = cgroups::statsJson(stats);
+    return e;
 }
 
 // "512", "512k", "1.5g"? No: integers with an optional binary suffix (k, m, g, t, with an
@@ -155,7 +160,7 @@ Result<void> containerEvents(const GlobalOptions &g, const std::string &id, cons
             return {};
         uint64_t now = cg.oomKillCount().value_or(ooms);
         for (; ooms < now; ++ooms)
-            out << nlohmann::json{{"type", "oom"}, {"id", id}}.dump() << std::endl;
+            out << nlohmann::ordered_json{{"type", "oom"}, {"id", id}}.dump() << std::endl;
         if (monotonicMs() >= nextStats) {
             if (auto s = cg.stats())
                 out << statsEvent(id, *s).dump() << std::endl;

@@ -384,6 +384,8 @@ BOOST_FIXTURE_TEST_CASE(events_stats_numbers_move, Fixture, *v1({"cpuacct", "mem
     auto sample = [&] {
         CommandResult r = cmd({"events", "--stats", id});
         BOOST_REQUIRE_MESSAGE(r.ok(), r.describe());
+        // runc's key order: consumers match the text.
+        BOOST_TEST(r.out.starts_with("{\"type\":\"stats\",\"id\":\"" + id + "\",\"data\":"), r.out);
         json e = parseJson(r.out);
         BOOST_REQUIRE(e["type"] == "stats");
         BOOST_REQUIRE(e["id"] == id);

@@ -500,11 +500,26 @@ BOOST_FIXTURE_TEST_CASE(list_shows_containers, Fixture)
     BOOST_TEST(byId[b]["status"] == "running");
     BOOST_TEST(byId[a]["pid"].get<int>() > 0);
     BOOST_TEST(byId[a]["bundle"] == bundle.path().string());
+    // runc's key order (ociVersion, id, pid, status, bundle, ...): consumers match the text.
+    size_t at = 0;
+    for (const char *key : {"\"ociVersion\"", "\"id\"", "\"pid\"", "\"status\"", "\"bundle\"",
+                            "\"rootfs\"", "\"created\""}) {
+        size_t next = js.out.find(key, at);
+        BOOST_TEST(next != std::string::npos, key << " out of order in " << js.out);
+        at = next == std::string::npos ? at : next;
+    }
 
     CommandResult quiet = runHusk({"list", "-q"});
     BOOST_REQUIRE(quiet.ok());
     BOOST_TEST(quiet.out.find(a + "\n") != std::string::npos, quiet.out);
     BOOST_TEST(quiet.out.find(b + "\n") != std::string::npos, quiet.out);
+
+    // As runc: a --root given that does not exist is an error, not an empty list.
+    std::string missing = "/run/husktest-missing-" + std::to_string(::getpid());
+    CommandResult none = runCommand({runtimePath(), "--root", missing, "list"});
+    BOOST_TEST(none.exitCode == 1, none.describe());
+    BOOST_TEST(none.err.find(missing) != std::string::npos, none.err);
+    BOOST_TEST(!fs::exists(missing));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
