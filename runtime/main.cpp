@@ -41,7 +41,9 @@ const char *commandWord(int argc, char **argv)
         std::string_view a = argv[i];
         if (!a.starts_with("-"))
             return argv[i];
-        if ((a == "--root" || a == "--log" || a == "--log-format") && i + 1 < argc)
+        if ((a == "--root" || a == "--log" || a == "--log-format" || a == "--rootless" ||
+             a == "--criu") &&
+            i + 1 < argc)
             ++i;
     }
     return nullptr;
@@ -71,6 +73,15 @@ int main(int argc, char **argv)
         ->check(CLI::IsMember({"text", "json"}))
         ->capture_default_str();
     app.add_flag("--debug", ctx.debug, "enable debug logging");
+    app.add_option("--rootless", ctx.global.rootless,
+                   "true, false or auto (as runc): when rootless, a cgroup husk may not make is "
+                   "a warning and the container runs in the caller's; auto: when not root")
+        ->check(CLI::IsMember({"true", "false", "auto"}))
+        ->capture_default_str();
+    app.add_option("--criu", ctx.global.criu,
+                   "path to criu, for checkpoint and restore (runc's flag; husk has neither "
+                   "command yet)")
+        ->capture_default_str();
     app.add_flag("--systemd-cgroup", ctx.global.systemdCgroup,
                  "make the container's cgroup a transient systemd unit (create/run; "
                  "refused where systemd or libsystemd is missing; see husk check)");
@@ -83,6 +94,28 @@ int main(int argc, char **argv)
     addQueryCommands(app, ctx);
     addSpecCommand(app, ctx);
     addInfoCommands(app, ctx);
+
+    // `husk help [COMMAND]`, as runc has it; -h and --help work on every command too.
+    static std::string helpFor;
+    CLI::App *help = app.add_subcommand("help", "show the help of husk or of a command");
+    help->add_option("command", helpFor, "the command");
+    help->callback([&app, &ctx] {
+        ctx.action = [&app] {
+            // app.help() would show the selected subcommand's (help's own) text.
+            if (helpFor.empty()) {
+                std::cout << app.get_formatter()->make_help(&app, "husk",
+                                                            CLI::AppFormatMode::Normal);
+                return kOk;
+            }
+            for (CLI::App *sub : app.get_subcommands([](CLI::App *) { return true; }))
+                if (sub->check_name(helpFor)) {
+                    std::cout << sub->help("husk");
+                    return kOk;
+                }
+            std::cerr << "husk: help: unknown command \"" << helpFor << "\"" << std::endl;
+            return kUsage;
+        };
+    });
 
     // An unknown command must fail even with --help after it: podman probes `checkpoint --help`
     // to learn whether a runtime can checkpoint.

@@ -21,7 +21,16 @@ struct GlobalOptions {
     std::string root = "/run/husk";
     bool rootGiven = false; // --root was given (list: a missing one is an error, as in runc)
     bool systemdCgroup = false;
+    /// --rootless, as runc: "auto" (unprivileged when not root), "true" or "false". Rootless,
+    /// a cgroup that cannot be made for lack of permission is a warning, not an error.
+    std::string rootless = "auto";
+    /// --criu: the criu binary, for checkpoint and restore (runc's flag; those commands are not
+    /// in husk yet).
+    std::string criu = "criu";
 };
+
+/// Whether cgroup permission errors are only warnings (--rootless, "auto" by the euid).
+bool rootlessCgroups(const GlobalOptions &g);
 
 /// `create` (and `run`) options.
 struct CreateOptions {

@@ -58,13 +58,13 @@ std::pair<uid_t, gid_t> hostRoot(const spec::Config &c)
 
 // The container's cgroups, made and recorded. Unprivileged (`husk spec --rootless`) without a
 // delegated cgroup the container runs in the caller's, as runc's rootless mode does.
-Result<void> makeCgroups(cgroups::CgroupManager &cg, process::InitPlan &plan)
+Result<void> makeCgroups(cgroups::CgroupManager &cg, process::InitPlan &plan, bool rootless)
 {
     auto made = cg.create();
     if (made)
         return {};
     int code = made.error().code();
-    if (::geteuid() == 0 || (code != EACCES && code != EPERM && code != EROFS))
+    if (!rootless || (code != EACCES && code != EPERM && code != EROFS))
         return std::unexpected(made.error());
     log::warn("cgroups: " + made.error().what() +
               "; not delegated to this user, so the container runs without a cgroup of its own "
@@ -101,6 +101,11 @@ Result<void> checkCgroupDriver(const GlobalOptions &g, const spec::Config &confi
         return fail("--systemd-cgroup needs root: systemd's user bus (systemdUser) is not "
                     "supported");
     return {};
+}
+
+bool rootlessCgroups(const GlobalOptions &g)
+{
+    return g.rootless == "true" || (g.rootless == "auto" && ::geteuid() != 0);
 }
 
 Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bundle bundle)
@@ -174,7 +179,7 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bu
         if (auto r = cg.destroy(); !r)
             log::warn("cleanup: " + r.error().what());
     });
-    HUSK_TRY(makeCgroups(cg, plan.init));
+    HUSK_TRY(makeCgroups(cg, plan.init, rootlessCgroups(g)));
     crashPoint("create.cgroups");
     if (cg.record().created != rec.cgroup.created) { // a race with another mkdir, or rootless
         rec.cgroup = cg.record();

@@ -9,7 +9,7 @@
 # command completion when that is loaded.
 
 _husk_commands='create start run delete exec pause resume update events pod
-network state list ls kill ps spec features check'
+network state list ls kill ps spec features check help'
 _husk_pod_commands='create ls list inspect stop restart rm'
 _husk_network_commands='ls list inspect create rm remove'
 _husk_signals='HUP INT QUIT ILL TRAP ABRT IOT BUS FPE KILL USR1 SEGV USR2 PIPE
@@ -30,7 +30,7 @@ _husk_options()
     flags='-h --help' args=''
     case $1 in
     '') flags+=' -v --version --debug --systemd-cgroup'
-        args='--root --log --log-format' ;;
+        args='--root --log --log-format --rootless --criu' ;;
     create) flags+=' --no-pivot --no-new-keyring'
         args='-b --bundle --pid-file --console-socket --preserve-fds --pod' ;;
     run) flags+=' -d --detach --keep --no-pivot --no-new-keyring'
@@ -163,6 +163,7 @@ _husk_value()
         fi
         _husk_files "$pre" "$cur" ;;
     --log-format) _husk_reply "$pre" "$cur" text json ;;
+    --rootless) _husk_reply "$pre" "$cur" true false auto ;;
     -f | --format)
         if [[ $cmd == check ]]; then
             _husk_reply "$pre" "$cur" text json

@@ -154,6 +154,8 @@ complete -c husk -n '__husk_is -' -l log -r -F -d 'Log file path (default: stder
 complete -c husk -n '__husk_is -' -l log-format -x -a 'text json' -d 'Log format: text or json'
 complete -c husk -n '__husk_is -' -l debug -d 'Enable debug logging'
 complete -c husk -n '__husk_is -' -l systemd-cgroup -d "Make the container's cgroup a transient systemd unit (create/run)"
+complete -c husk -n '__husk_is -' -l rootless -x -a 'true false auto' -d 'As runc: cgroups husk may not make are a warning'
+complete -c husk -n '__husk_is -' -l criu -r -F -d 'Path to criu (checkpoint/restore, not in husk yet)'
 
 # Commands
 complete -c husk -n '__husk_is -' -a create -d 'Create a container (its init waits for start)'
@@ -174,6 +176,7 @@ complete -c husk -n '__husk_is -' -a ps -d "List the processes in a container's 
 complete -c husk -n '__husk_is -' -a spec -d 'Write a default config.json into the bundle'
 complete -c husk -n '__husk_is -' -a features -d 'Print the features this build implements as JSON'
 complete -c husk -n '__husk_is -' -a check -d 'Report what this host offers husk, feature by feature'
+complete -c husk -n '__husk_is -' -a help -d 'Show the help of husk or of a command'
 
 # Container ids, signals, the command of exec
 complete -c husk -n '__husk_arg 0 start delete exec pause resume update events state kill ps' -a '(__husk_containers)' -d Container

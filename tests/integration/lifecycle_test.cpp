@@ -514,6 +514,15 @@ BOOST_FIXTURE_TEST_CASE(list_shows_containers, Fixture)
     BOOST_TEST(quiet.out.find(a + "\n") != std::string::npos, quiet.out);
     BOOST_TEST(quiet.out.find(b + "\n") != std::string::npos, quiet.out);
 
+    // runc's global flags and help command.
+    CommandResult help = runCommand({runtimePath(), "help", "state"});
+    BOOST_TEST(help.ok(), help.describe());
+    BOOST_TEST(help.out.find("Usage: husk state") != std::string::npos, help.out);
+    CommandResult flags =
+        runHusk({"--rootless", "false", "--criu", "/usr/sbin/criu", "list", "-q"});
+    BOOST_TEST(flags.ok(), flags.describe());
+    BOOST_TEST(runHusk({"--rootless", "sometimes", "list"}).exitCode == 2);
+
     // As runc: a --root given that does not exist is an error, not an empty list.
     std::string missing = "/run/husktest-missing-" + std::to_string(::getpid());
     CommandResult none = runCommand({runtimePath(), "--root", missing, "list"});
