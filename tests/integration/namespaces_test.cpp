@@ -224,7 +224,8 @@ BOOST_FIXTURE_TEST_CASE(net_device_returned_when_create_fails, Fixture)
 {
     VethPair veth;
     bundle.config()["linux"]["netDevices"] = {{veth.a, json::object()}};
-    bundle.config()["process"]["cwd"] = "/no/such/dir";
+    // A cwd that is a file fails the init late (a missing one would be made, as in runc).
+    bundle.config()["process"]["cwd"] = "/bin/husk-probe";
     bundle.setProbeArgs({"exit", "0"});
     bundle.save();
     std::string id = newId();
