@@ -274,14 +274,15 @@ BOOST_FIXTURE_TEST_CASE(delete_force_removes_the_cgroups_a_container_made_in_its
     // processes there: delete --force kills them and removes the sub-cgroups bottom-up.
     std::string id = startShell(*this, "sleep 300 & sleep 300 & wait");
     fs::path leaf = v1Dir("pids", id);
-    BOOST_REQUIRE(waitUntil([&] { return readTrimmed(leaf / "cgroup.procs").size() > 4; }));
+    // The shell and both sleeps (counted, not guessed from the file's length).
     std::vector<int> pids;
-    {
+    BOOST_REQUIRE(waitUntil([&] {
+        pids.clear();
         std::istringstream in(readTrimmed(leaf / "cgroup.procs"));
         for (int p; in >> p;)
             pids.push_back(p);
-    }
-    BOOST_REQUIRE(pids.size() >= 3U);
+        return pids.size() >= 3U;
+    }));
     fs::create_directories(leaf / "sub" / "deeper");
     std::ofstream(leaf / "sub" / "cgroup.procs") << pids[1];
     std::ofstream(leaf / "sub" / "deeper" / "cgroup.procs") << pids[2];
