@@ -1,7 +1,10 @@
 #include "common/file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
+
+#include <memory>
 
 namespace husk {
 
@@ -19,6 +22,23 @@ Result<UniqueFd> openFdAt(int dirfd, const char *path, int flags, int mode)
     if (fd < 0)
         return failErrno(std::string("open ") + path);
     return UniqueFd(fd);
+}
+
+std::vector<std::string> visibleEntries(int dirfd, const char *path)
+{
+    std::vector<std::string> out;
+    int fd = ::openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return out;
+    std::unique_ptr<DIR, int (*)(DIR *)> dir(::fdopendir(fd), ::closedir);
+    if (!dir) {
+        ::close(fd);
+        return out;
+    }
+    while (dirent *e = ::readdir(dir.get()))
+        if (e->d_name[0] != '.')
+            out.emplace_back(e->d_name);
+    return out;
 }
 
 // "64 MiB" for whole mebibytes, else the byte count.

@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "common/unique_fd.h"
@@ -37,6 +38,10 @@ inline constexpr size_t kUnbounded = std::numeric_limits<size_t>::max();
 /// openat(2) as openFd: relative to dirfd (AT_FDCWD for the working directory), O_CLOEXEC
 /// added, an owned fd or an error naming the path.
 [[nodiscard]] Result<UniqueFd> openFdAt(int dirfd, const char *path, int flags, int mode = 0);
+
+/// The names in directory path (relative to dirfd; "." for dirfd itself) that do not start with
+/// a dot; none when it cannot be read.
+std::vector<std::string> visibleEntries(int dirfd, const char *path);
 
 /// Writes all of data to fd, retrying on short writes and EINTR.
 [[nodiscard]] Result<void> writeAll(int fd, std::string_view data);

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace husk {
 
@@ -19,6 +20,18 @@ inline std::string inQuotes(std::string_view s)
     out += '"';
     out += s;
     out += '"';
+    return out;
+}
+
+/// parts joined with sep between them, for lists in messages.
+inline std::string joined(const std::vector<std::string> &parts, std::string_view sep = ", ")
+{
+    std::string out;
+    for (const std::string &p : parts) {
+        if (!out.empty())
+            out += sep;
+        out += p;
+    }
     return out;
 }
 

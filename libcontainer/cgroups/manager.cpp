@@ -12,6 +12,7 @@
 #include <ctime>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -23,9 +24,37 @@ namespace husk::cgroups {
 
 namespace {
 
+// The value of a v1 cpuset file (cpuset.cpus, cpuset.mems) in dir. An empty one is filled,
+// with each empty ancestor, from the nearest ancestor that has a value, as runc does: an empty
+// cpuset refuses tasks, and so does every cpuset below it.
+Result<std::string> cpusetValue(const std::string &dir, const std::string &mountPoint,
+                                const char *file)
+{
+    std::vector<std::string> empty;
+    std::string cur = dir, value;
+    for (;;) {
+        value = HUSK_TRY(readFile(cur + "/" + file));
+        if (!value.empty() && value != "\n")
+            break;
+        if (cur.size() <= mountPoint.size())
+            return fail(mountPoint + "/" + file + " is empty: no CPU or memory node to give");
+        empty.push_back(cur);
+        cur.resize(cur.rfind('/'));
+    }
+    for (auto it = empty.rbegin(); it != empty.rend(); ++it)
+        HUSK_TRY_CTX(writeExisting(*it + "/" + file, value),
+                     "copy " + std::string(file) + " down to " + *it);
+    return value;
+}
+
 Result<void> mkdirRecorded(const std::string &dir, std::vector<std::string> &created,
                            const std::string &mountPoint, bool cpuset, bool onlyPlanned)
 {
+    constexpr const char *kCpusetFiles[] = {"cpuset.cpus", "cpuset.mems"};
+    // The cpuset values of the level above, once read; levels that existed are not read on the
+    // way down (the hot path: /husk exists, /husk/<id> is new).
+    std::optional<std::string> inherited[2];
+    bool leafMade = false;
     // Walk down from the hierarchy root so each new level can be initialised.
     std::string cur = mountPoint;
     std::string rel = dir.substr(mountPoint.size());
@@ -38,8 +67,10 @@ Result<void> mkdirRecorded(const std::string &dir, std::vector<std::string> &cre
         cur = mountPoint + rel.substr(0, next);
         pos = next;
         auto planned = std::find(created.begin(), created.end(), cur);
+        bool made = false;
         if (!onlyPlanned || planned != created.end()) {
             if (::mkdir(cur.c_str(), 0755) == 0) {
+                made = true;
                 if (planned == created.end())
                     created.push_back(cur);
             } else if (errno != EEXIST) {
@@ -48,22 +79,25 @@ Result<void> mkdirRecorded(const std::string &dir, std::vector<std::string> &cre
                 created.erase(planned); // made by someone else since plan(): not ours
             }
         }
-        if (cpuset) {
-            // A v1 cpuset with no cpus or no mems refuses tasks, and so does every cpuset
-            // below it: a new level starts empty, and an existing parent may be empty too.
-            // Each empty one on the way down takes its parent's (already filled) values, as
-            // runc does.
-            for (const char *f : {"cpuset.cpus", "cpuset.mems"}) {
-                auto mine = readFile(cur + "/" + f);
-                if (!mine || (!mine->empty() && *mine != "\n"))
-                    continue;
-                auto v = readFile(parent + "/" + f);
-                if (v && !v->empty() && *v != "\n")
-                    HUSK_TRY_CTX(writeExisting(cur + "/" + f, *v),
-                                 "copy " + std::string(f) + " down to " + cur);
+        leafMade = made;
+        if (!cpuset)
+            continue;
+        for (int i = 0; i < 2; ++i) {
+            if (!made) {
+                inherited[i].reset(); // an existing level: its values are unknown
+                continue;
             }
+            // A new level starts empty: it takes its parent's values (filled first if empty).
+            if (!inherited[i])
+                inherited[i] = HUSK_TRY(cpusetValue(parent, mountPoint, kCpusetFiles[i]));
+            HUSK_TRY_CTX(writeExisting(cur + "/" + kCpusetFiles[i], *inherited[i]),
+                         "copy " + std::string(kCpusetFiles[i]) + " down to " + cur);
         }
     }
+    // Joining an existing leaf: it, or a parent, may be empty.
+    if (cpuset && !leafMade)
+        for (const char *f : kCpusetFiles)
+            (void)HUSK_TRY(cpusetValue(dir, mountPoint, f));
     return {};
 }
 
@@ -99,6 +133,30 @@ void addPidsBelow(const std::string &dir, std::vector<pid_t> &out)
         if (auto more = readFile(sub + "/cgroup.procs"))
             for (pid_t pid : parsePids(*more))
                 out.push_back(pid);
+}
+
+// Kills the processes in the cgroups below dir and removes those cgroups, deepest first
+// (destroy, when dir is busy with them). Best effort: destroy's retries and its error tell
+// what is left.
+void removeSubCgroups(const std::string &dir)
+{
+    const std::vector<std::string> subs = subCgroups(dir);
+    for (int round = 0; round < 200; ++round) {
+        std::vector<pid_t> left;
+        addPidsBelow(dir, left);
+        if (left.empty())
+            break;
+        for (pid_t pid : left)
+            ::kill(pid, SIGKILL);
+        timespec ts{0, 5'000'000};
+        nanosleep(&ts, nullptr);
+    }
+    for (const std::string &sub : subs)
+        for (int attempt = 0; ::rmdir(sub.c_str()) < 0 && errno == EBUSY && attempt < 100;
+             ++attempt) {
+            timespec ts{0, 10'000'000};
+            nanosleep(&ts, nullptr);
+        }
 }
 
 // The first few of pids, space-separated, for messages.
@@ -462,6 +520,11 @@ Result<UniqueFd> CgroupManager::openUnified() const
 
 Result<std::vector<pid_t>> CgroupManager::pids() const
 {
+    return pidsOf(true);
+}
+
+Result<std::vector<pid_t>> CgroupManager::pidsOf(bool withSubCgroups) const
+{
     // Any hierarchy lists the same processes; prefer the unified one, then pids.
     std::string dir;
     for (const char *k : {"unified", "pids", "memory", "devices"})
@@ -478,8 +541,9 @@ Result<std::vector<pid_t>> CgroupManager::pids() const
         return std::unexpected(text.error());
     }
     std::vector<pid_t> out = parsePids(*text);
-    // And those in cgroups the container made inside its own (ps, kill --all, delete).
-    addPidsBelow(dir, out);
+    // And those in cgroups the container made inside its own (ps, kill --all).
+    if (withSubCgroups)
+        addPidsBelow(dir, out);
     return out;
 }
 
@@ -512,9 +576,10 @@ Result<void> CgroupManager::signalAll(int sig) const
 
 Result<void> CgroupManager::destroy()
 {
-    // Kill stragglers until the cgroup is empty (processes may fork while we kill).
+    // Kill stragglers until the cgroup is empty (processes may fork while we kill). Those in
+    // cgroups the container made inside its own are found only if one is there (below).
     for (int round = 0; round < 200; ++round) {
-        auto list = pids();
+        auto list = pidsOf(false);
         if (!list || list->empty())
             break;
         for (pid_t pid : *list)
@@ -542,33 +607,29 @@ Result<void> CgroupManager::destroy()
                 dirs.push_back(path);
     std::sort(dirs.begin(), dirs.end(),
               [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
-    // The cgroups the container made inside its own go first, bottom-up: their processes were
-    // killed with the rest (pids() includes them).
-    // Only below a leaf husk made: below a joined one, they may have been there before.
-    std::vector<std::string> subs;
-    for (const auto &[key, path] : record_.paths)
-        if (std::find(record_.created.begin(), record_.created.end(), path) !=
-            record_.created.end())
-            for (std::string &sub : subCgroups(path))
-                subs.push_back(std::move(sub));
-    std::sort(subs.begin(), subs.end(),
-              [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
-    dirs.insert(dirs.begin(), subs.begin(), subs.end());
     std::string firstError;
     for (const std::string &d : dirs) {
-        bool leaf = std::find(subs.begin(), subs.end(), d) != subs.end();
+        bool leaf = false;
         for (const auto &[key, path] : record_.paths)
             leaf |= path == d;
         for (int attempt = 0;; ++attempt) {
             if (::rmdir(d.c_str()) == 0 || errno == ENOENT)
                 break;
-            if (leaf && errno == EBUSY && attempt < 100) {
+            const int err = errno;
+            // A busy leaf husk made may hold cgroups the container made inside it: their
+            // processes are killed and they are removed bottom-up, then the leaf again. (Below
+            // a joined leaf they may have been there before: never touched.)
+            if (leaf && err == EBUSY && attempt == 0 &&
+                std::find(record_.created.begin(), record_.created.end(), d) !=
+                    record_.created.end())
+                removeSubCgroups(d);
+            if (leaf && err == EBUSY && attempt < 100) {
                 timespec ts{0, 10'000'000};
                 nanosleep(&ts, nullptr);
                 continue;
             }
             if (leaf && firstError.empty())
-                firstError = "remove cgroup " + d + ": " + std::strerror(errno);
+                firstError = "remove cgroup " + d + ": " + std::strerror(err);
             break;
         }
     }

@@ -126,6 +126,10 @@ private:
     // that never was.
     bool unitRequested_ = true;
     bool planned_ = false; // plan() ran: create() makes exactly record_.created
+
+    // The container's processes: those of its leaf, and with withSubCgroups also those of the
+    // cgroups it made inside it.
+    [[nodiscard]] Result<std::vector<pid_t>> pidsOf(bool withSubCgroups) const;
 };
 
 } // namespace husk::cgroups

@@ -8,7 +8,6 @@
 // that started before is not the container's: it is left alone, and so is the directory that
 // would have been the only way back to it.
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -17,11 +16,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <memory>
 #include <set>
 
 #include "common/file.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "libcontainer/cgroups/layout.h"
 #include "libcontainer/cgroups/manager.h"
 #include "libcontainer/container/internal.h"
@@ -43,35 +42,6 @@ std::set<pid_t> pidsIn(const std::vector<std::string> &dirs)
     return out;
 }
 
-// The names in the container directory other than husk's temp files.
-std::vector<std::string> entries(int dirfd)
-{
-    std::vector<std::string> out;
-    int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return out;
-    std::unique_ptr<DIR, int (*)(DIR *)> dir(::fdopendir(fd), ::closedir);
-    if (!dir) {
-        ::close(fd);
-        return out;
-    }
-    while (dirent *e = ::readdir(dir.get()))
-        if (e->d_name[0] != '.')
-            out.emplace_back(e->d_name);
-    return out;
-}
-
-std::string joined(const std::vector<std::string> &parts, const char *sep = ", ")
-{
-    std::string out;
-    for (const std::string &p : parts) {
-        if (!out.empty())
-            out += sep;
-        out += p;
-    }
-    return out;
-}
-
 // The id's default cgroup directories (forNew without a cgroupsPath), whether or not they exist.
 Result<CgroupRecord> defaultCgroups(const cgroups::Layout &layout, const std::string &id)
 {
@@ -88,7 +58,7 @@ bool exists(const std::string &path)
 
 bool madeNothing(const ContainerDir &dir, const std::string &id)
 {
-    if (!entries(dir.fd()).empty())
+    if (!visibleEntries(dir.fd(), ".").empty())
         return false;
     // A record removed by hand from a running container leaves an empty directory too; its
     // cgroups tell the two apart (for the default cgroupsPath).

@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "libcontainer/process/exec_guard.h"
 #include "libcontainer/process/hooks.h"
+#include "libcontainer/rootfs/paths.h"
 #include "libcontainer/security/seccomp/notify.h"
 
 namespace husk::process {
@@ -194,9 +195,7 @@ std::vector<std::string> finalEnv(const ProcessPlan &plan)
 // (an owner unmapped in a user namespace): so does husk.
 Result<void> chownStdio(uid_t uid)
 {
-    struct stat null {};
-    if (::stat("/dev/null", &null) < 0)
-        null.st_rdev = 0;
+    std::optional<dev_t> null; // looked up only for a character device to hand over
     for (int fd = 0; fd < 3; ++fd) {
         struct stat st;
         if (::fstat(fd, &st) < 0) {
@@ -204,8 +203,16 @@ Result<void> chownStdio(uid_t uid)
                 continue;
             return failErrno("stat stdio fd " + std::to_string(fd));
         }
-        if (st.st_uid == uid || (S_ISCHR(st.st_mode) && st.st_rdev == null.st_rdev))
-            continue;
+        if (st.st_uid == uid)
+            continue; // the usual case: root's stdio for a root process
+        if (S_ISCHR(st.st_mode)) {
+            if (!null) {
+                struct stat n {};
+                null = ::stat("/dev/null", &n) == 0 ? n.st_rdev : dev_t{0};
+            }
+            if (st.st_rdev == *null)
+                continue;
+        }
         if (::fchown(fd, uid, st.st_gid) < 0 && errno != EINVAL && errno != EPERM)
             return failErrno("chown stdio fd " + std::to_string(fd) + " to uid " +
                              std::to_string(uid));
@@ -249,33 +256,20 @@ std::string hookStateJson(const InitPlan &plan, const char *status, pid_t pid)
     return spec::stateObject(s).dump();
 }
 
-// mkdir -p of an absolute path inside the container's root (0755), one component at a time
-// without following a symlink at any step: a component that is a symlink is resolved by
-// enterCwd later, under its own rules, and nothing is made through it here.
-Result<void> makeDirectories(const std::string &path)
+// A cwd missing from the image is made (0755, root's), as runc and crun do: with the same
+// in-root resolution as the mounts' destinations (rootfs::mkdirAllInRoot), so nothing is made
+// outside the root. A cwd that cannot be a directory (a file on the way, a loop, a magic link:
+// ENOTDIR, ELOOP, EXDEV) is left to enterCwd, which names what is wrong with it. The usual "/"
+// costs nothing.
+Result<void> makeCwd(const std::string &cwd)
 {
-    UniqueFd dir(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!dir)
-        return failErrno("open /");
-    size_t pos = 0;
-    while (pos < path.size()) {
-        size_t end = std::min(path.find('/', pos), path.size());
-        std::string name = path.substr(pos, end - pos);
-        pos = end + 1;
-        if (name.empty() || name == ".")
-            continue;
-        if (name == "..")
-            return {}; // left to enterCwd, which keeps it inside the root
-        int next = ::openat(dir.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (next < 0 && errno == ENOENT) {
-            if (::mkdirat(dir.get(), name.c_str(), 0755) < 0 && errno != EEXIST)
-                return failErrno("mkdir " + path);
-            next = ::openat(dir.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        }
-        if (next < 0)
-            return {}; // a symlink, a file, ...: enterCwd reports what is wrong with it
-        dir = UniqueFd(next);
-    }
+    if (cwd == "/")
+        return {};
+    UniqueFd root = HUSK_TRY(openFd("/", O_PATH | O_DIRECTORY));
+    auto made = rootfs::mkdirAllInRoot(root.get(), cwd, 0755);
+    if (!made && made.error().code() != ENOTDIR && made.error().code() != ELOOP &&
+        made.error().code() != EXDEV)
+        return std::unexpected(made.error());
     return {};
 }
 
@@ -404,7 +398,7 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
     }
     // A cwd missing from the image is made (0755, root's), as runc and crun do: inside the
     // new root already, and before a read-only root is sealed.
-    HUSK_TRY_CTX(makeDirectories(plan.cwd), "process.cwd");
+    HUSK_TRY_CTX(makeCwd(plan.cwd), "process.cwd");
     if (plan.terminal) {
         HUSK_TRY_CTX(setupTerminal(plan, plan.mountNs, sock), "terminal");
     } else if (::setsid() < 0) {

@@ -418,6 +418,31 @@ BOOST_FIXTURE_TEST_CASE(a_failed_create_removes_the_containers_own_pod, Fixture)
     BOOST_TEST(r.err.find("run.husk.pod") != std::string::npos, r.err);
 }
 
+BOOST_FIXTURE_TEST_CASE(delete_takes_its_own_pod_even_when_pod_json_is_unreadable, Fixture)
+{
+    // The container asked for its own pod (run.husk.network): its annotations say the pod is
+    // its, so delete removes the pod, pause included, although pod.json no longer can.
+    bundle.config()["annotations"] = {{"run.husk.network", "none"}};
+    bundle.save();
+    std::string id = newId();
+    BOOST_REQUIRE(create(id).ok());
+    CommandResult inspect = runHusk({"pod", "inspect", id});
+    BOOST_REQUIRE_MESSAGE(inspect.ok(), inspect.describe());
+    int pause = json::parse(inspect.out)["pausePid"].get<int>();
+    std::ofstream(rootDir() / "pods" / id / "pod.json", std::ios::trunc) << "garbage";
+    CommandResult del = runHusk({"delete", "--force", id}, {.timeout = 30s});
+    BOOST_TEST(del.ok(), del.describe());
+    BOOST_TEST(!fs::exists(rootDir() / "pods" / id), "the container's own pod was left");
+    bool gone = false;
+    for (int i = 0; i < 100 && !gone; ++i) {
+        reapOrphans(); // the pause was reparented to the test, a subreaper
+        gone = !fs::exists("/proc/" + std::to_string(pause) + "/ns");
+        if (!gone)
+            std::this_thread::sleep_for(20ms);
+    }
+    BOOST_TEST(gone, "its pause " << pause << " still runs");
+}
+
 BOOST_FIXTURE_TEST_CASE(delete_force_cleans_an_own_pod_whose_container_state_is_gone, Fixture)
 {
     // A husk killed in the middle of delete: the container's state is gone, its own pod (which
