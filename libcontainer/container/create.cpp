@@ -203,7 +203,7 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bu
     plan.init.stateDirFd = initDir.get();
 
     // Held until the init has attached them (it reports Ready after the rootfs is done).
-    std::vector<UniqueFd> idmapped = HUSK_TRY(rootfs::prepareIdmappedMounts(plan.init.rootfs));
+    std::vector<UniqueFd> idmapped = HUSK_TRY(rootfs::prepareBindSources(plan.init.rootfs));
     auto [parentEnd, childEnd] = HUSK_TRY(process::SyncSocket::pair());
     static const std::map<std::string, spec::TimeOffset> kNoOffsets;
     UniqueFd cgroupDir = HUSK_TRY(cg.openUnified());

@@ -67,7 +67,7 @@ Result<void> tryIdmapMount(const std::string &parent)
     m.uidMappings = m.gidMappings = {spec::IdMapping{0, 100000, 65536}};
     plan.mounts.push_back(std::move(m));
     Result<void> result;
-    if (auto fds = rootfs::prepareIdmappedMounts(plan); !fds)
+    if (auto fds = rootfs::prepareBindSources(plan); !fds)
         result = std::unexpected(std::move(fds).error());
     ::rmdir(dir.c_str());
     return result;

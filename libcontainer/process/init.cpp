@@ -513,7 +513,7 @@ void runInit(const InitPlan &plan, SyncSocket &sock)
         ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     std::vector<int> keep = {sock.fd(), plan.fifoFd, plan.stateDirFd};
     for (const rootfs::PlannedMount &m : plan.rootfs.mounts)
-        keep.push_back(m.idmappedTree);
+        keep.push_back(m.sourceTree);
     closeInheritedFds(plan.preserveFds, std::move(keep));
     std::string exePath;
     std::vector<std::string> env;

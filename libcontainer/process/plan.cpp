@@ -185,6 +185,10 @@ Result<process::InitPlan> buildInitPlan(const spec::Config &config, const Namesp
     r.cgroupDirs = in.cgroupDirs;
     r.cgroupNs = ns.unshareCgroup;
     r.userNs = hasNamespace(config, spec::NamespaceType::User);
+    if (config.linux)
+        for (const spec::Namespace &n : config.linux->namespaces)
+            if (n.type == spec::NamespaceType::User)
+                r.userNsPath = n.path;
     plan.preserveFds = in.preserveFds + in.listenFds;
     if (in.listenFds > 0) {
         // Socket activation: the fds follow stdio, and the container's init is their owner.

@@ -4,6 +4,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "libcontainer/rootfs/internal.h"
 #include "libcontainer/rootfs/paths.h"
 
@@ -43,7 +45,8 @@ mode_t typeBits(const std::string &type)
 }
 
 // One device node at path in the rootfs: mknod, or (in a user namespace, where mknod is not
-// allowed) a bind mount of the host's node onto an empty file.
+// allowed) a bind mount of the host's node onto an empty file, nosuid and noexec as crun
+// makes it: the bind is of a host file, and only its device matters.
 Result<void> makeNode(int rootfd, const std::string &path, mode_t mode, dev_t dev, uid_t uid,
                       gid_t gid, bool bindFromHost)
 {
@@ -61,6 +64,9 @@ Result<void> makeNode(int rootfd, const std::string &path, mode_t mode, dev_t de
         UniqueFd f = HUSK_TRY(mkfileInRoot(rootfd, path));
         if (::mount(path.c_str(), fdPath(f.get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
             return failErrno("bind device " + path + " from host");
+        UniqueFd bound = HUSK_TRY(openInRoot(rootfd, path, O_PATH));
+        HUSK_TRY_CTX(remountBind(fdPath(bound.get()), MS_NOSUID | MS_NOEXEC),
+                     "bind device " + path);
         return {};
     }
     if (::mknodat(dir.get(), name.c_str(), mode, dev) < 0)
@@ -83,6 +89,10 @@ Result<void> setupDevices(int rootfd, const RootfsPlan &plan)
     if (plan.setupDev) {
         for (const DefaultNode &n : kDefaultNodes) {
             std::string path = std::string("/dev/") + n.name;
+            // linux.devices may list a default node itself: its entry is the one made.
+            if (std::any_of(plan.devices.begin(), plan.devices.end(),
+                            [&path](const spec::Device &d) { return cleanPath(d.path) == path; }))
+                continue;
             HUSK_TRY(makeNode(rootfd, path, S_IFCHR | 0666, makedev(n.major, n.minor), 0, 0,
                               plan.userNs));
         }
@@ -101,13 +111,16 @@ Result<void> setupDevices(int rootfd, const RootfsPlan &plan)
         std::string field = "linux.devices[" + std::to_string(i) + "]";
         if (d.type != "c" && d.type != "b" && d.type != "u" && d.type != "p")
             return fail(field + ".type: unknown device type \"" + d.type + "\"");
+        // Any path in the container will do (the spec asks no more); cleanPath keeps it there.
         std::string path = cleanPath(d.path);
-        if (!path.starts_with("/dev/"))
-            return fail(field + ".path: device \"" + d.path + "\" is not under /dev");
+        if (path == "/")
+            return fail(field + ".path: \"" + d.path + "\" is not a file path");
         mode_t mode = typeBits(d.type) | (d.fileMode ? (*d.fileMode & 07777) : 0666);
         dev_t dev = d.type == "p"
                         ? 0
                         : makedev(static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor));
+        // In a user namespace the host's node is bound in: the one at the same path, as runc
+        // and crun take it (a device listed outside /dev must exist there on the host too).
         HUSK_TRY_CTX(
             makeNode(rootfd, path, mode, dev, d.uid.value_or(0), d.gid.value_or(0), plan.userNs),
             field);

@@ -250,12 +250,22 @@ Result<std::vector<PlannedMount>> planMounts(const spec::Config &config, const s
         if (p.options.idmap && p.uidMappings.empty()) {
             // "idmap" alone: the container's own user namespace mapping (the spec's MAY);
             // without one there is nothing to map with, and the spec says it MUST fail.
+            // A joined user namespace (linux.namespaces path) lends its own mapping: the
+            // parent sets the idmap with that namespace (prepareBindSources).
             const spec::Linux *lx = config.linux ? &*config.linux : nullptr;
-            if (lx == nullptr || lx->uidMappings.empty() || lx->gidMappings.empty())
+            bool joinsUserns =
+                lx && std::any_of(lx->namespaces.begin(), lx->namespaces.end(),
+                                  [](const spec::Namespace &n) {
+                                      return n.type == spec::NamespaceType::User && !n.path.empty();
+                                  });
+            if (!joinsUserns &&
+                (lx == nullptr || lx->uidMappings.empty() || lx->gidMappings.empty()))
                 return fail(field + ".options: idmap needs uidMappings and gidMappings on the "
                                     "mount or a user namespace with linux.uidMappings");
-            p.uidMappings = lx->uidMappings;
-            p.gidMappings = lx->gidMappings;
+            if (!joinsUserns) {
+                p.uidMappings = lx->uidMappings;
+                p.gidMappings = lx->gidMappings;
+            }
         }
         plan.push_back(std::move(p));
     }

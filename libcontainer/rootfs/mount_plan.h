@@ -55,7 +55,7 @@ struct PlannedMount {
     MountOptions options;
     std::vector<spec::IdMapping> uidMappings;
     std::vector<spec::IdMapping> gidMappings;
-    int idmappedTree = -1; // set by prepareIdmappedMounts: the detached, idmapped source
+    int sourceTree = -1; // set by prepareBindSources: the detached source (idmapped if asked)
 };
 
 /// Turns config.mounts into a plan; errors name the field ("mounts[2].options").

@@ -202,17 +202,17 @@ Result<void> mountCgroup(int rootfd, const RootfsPlan &plan, const PlannedMount 
     return {};
 }
 
-// Attaches the idmapped tree the parent prepared (prepareIdmappedMounts).
-Result<void> attachIdmapped(int rootfd, const PlannedMount &m)
+// Attaches the detached tree the parent prepared (prepareBindSources).
+Result<void> attachTree(int rootfd, const PlannedMount &m)
 {
     struct stat st;
-    if (::fstat(m.idmappedTree, &st) < 0)
+    if (::fstat(m.sourceTree, &st) < 0)
         return failErrno("stat " + m.source);
     UniqueFd target = S_ISDIR(st.st_mode) ? HUSK_TRY(mkdirAllInRoot(rootfd, m.destination, 0755))
                                           : HUSK_TRY(mkfileInRoot(rootfd, m.destination));
-    if (::syscall(SYS_move_mount, m.idmappedTree, "", target.get(), "",
+    if (::syscall(SYS_move_mount, m.sourceTree, "", target.get(), "",
                   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        return failErrno("move_mount idmapped " + m.source);
+        return failErrno("move_mount " + m.source);
     if (m.options.needsBindRemount()) {
         UniqueFd t = HUSK_TRY(openInRoot(rootfd, m.destination, O_PATH));
         HUSK_TRY(remountBind(fdPath(t.get()), m.options.flags));
@@ -222,8 +222,8 @@ Result<void> attachIdmapped(int rootfd, const PlannedMount &m)
 
 Result<void> mountBind(int rootfd, const PlannedMount &m)
 {
-    if (m.idmappedTree >= 0)
-        return attachIdmapped(rootfd, m);
+    if (m.sourceTree >= 0)
+        return attachTree(rootfd, m);
     UniqueFd src = HUSK_TRY_CTX(openHostPath(m.source), "source " + m.source);
     struct stat st;
     if (::fstat(src.get(), &st) < 0)
@@ -241,8 +241,29 @@ Result<void> mountBind(int rootfd, const PlannedMount &m)
     return {};
 }
 
+// proc and sysfs go only on a real directory: mounted through a symlink the image (or a
+// volume shared with another container) controls, they could land anywhere in the rootfs,
+// e.g. over a path the container is meant to see masked (CVE-2019-19921). runc's rule.
+Result<void> requireOrdinaryDirectory(int rootfd, const PlannedMount &m)
+{
+    if (m.destination == "/")
+        return fail("filesystem \"" + m.type + "\" cannot be mounted on /", EINVAL);
+    UniqueFd dir = HUSK_TRY(openInRoot(rootfd, dirName(m.destination), O_PATH | O_DIRECTORY));
+    struct stat st;
+    if (::fstatat(dir.get(), baseName(m.destination).c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? Result<void>() : failErrno("stat " + m.destination);
+    if (!S_ISDIR(st.st_mode))
+        return fail("filesystem \"" + m.type + "\" must be mounted on an ordinary directory: " +
+                        m.destination + " in the rootfs is " +
+                        (S_ISLNK(st.st_mode) ? "a symlink" : "not a directory"),
+                    ENOTDIR);
+    return {};
+}
+
 Result<void> mountOther(int rootfd, const PlannedMount &m, bool &devReadonly)
 {
+    if (m.type == "proc" || m.type == "sysfs")
+        HUSK_TRY(requireOrdinaryDirectory(rootfd, m));
     // A tmpfs over an existing directory keeps that directory's mode unless mode= is given
     // (runc chmods it back; the kernel's default would be 1777).
     std::string data = m.options.data;
@@ -295,7 +316,7 @@ Result<void> applyMounts(int rootfd, const RootfsPlan &plan, bool &devReadonly)
 {
     for (const PlannedMount &m : plan.mounts) {
         std::string what = "mount \"" + m.destination + "\"";
-        if (m.options.idmap && m.idmappedTree < 0)
+        if (m.options.idmap && m.sourceTree < 0)
             return fail(what + ": idmapped mount was not prepared");
         if (m.type == "cgroup" || m.type == "cgroup2") {
             HUSK_TRY_CTX(mountCgroup(rootfd, plan, m), what);

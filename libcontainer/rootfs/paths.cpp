@@ -6,6 +6,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <string_view>
+#include <vector>
+
+#include "common/text.h"
+
 namespace husk::rootfs {
 
 Result<UniqueFd> openInRoot(int rootfd, const std::string &path, int flags)
@@ -38,13 +43,96 @@ std::string baseName(const std::string &path)
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-Result<UniqueFd> mkdirAllInRoot(int rootfd, const std::string &path, mode_t mode)
+namespace {
+
+constexpr int kMaxSymlinks = 40; // the kernel's MAXSYMLINKS: more is ELOOP
+
+// Pushes the components of path onto todo so that the first component is popped first.
+void pushComponents(std::vector<std::string> &todo, std::string_view path)
 {
-    auto existing = openInRoot(rootfd, path, O_PATH | O_DIRECTORY);
+    std::vector<std::string> parts;
+    size_t pos = 0;
+    while (pos <= path.size()) {
+        size_t next = path.find('/', pos);
+        if (next == std::string_view::npos)
+            next = path.size();
+        if (next > pos)
+            parts.emplace_back(path.substr(pos, next - pos));
+        pos = next + 1;
+    }
+    todo.insert(todo.end(), parts.rbegin(), parts.rend());
+}
+
+} // namespace
+
+Result<std::string> resolveInRoot(int rootfd, const std::string &path)
+{
+    std::vector<std::string> todo; // a stack: back() is the next component
+    pushComponents(todo, path);
+    std::vector<std::string> done;
+    auto absolute = [&done] {
+        std::string out(1, '/');
+        out += joined(done, "/");
+        return out;
+    };
+    int links = 0;
+    bool missing = false; // a component did not exist: the rest is taken as written
+    while (!todo.empty()) {
+        std::string comp = std::move(todo.back());
+        todo.pop_back();
+        if (comp == ".")
+            continue;
+        if (comp == "..") { // ".." of the root is the root, as RESOLVE_IN_ROOT has it
+            if (!done.empty())
+                done.pop_back();
+            continue;
+        }
+        if (missing) {
+            done.push_back(std::move(comp));
+            continue;
+        }
+        std::string parentPath = absolute();
+        auto parent = openInRoot(rootfd, parentPath, O_PATH | O_DIRECTORY);
+        if (!parent)
+            return std::unexpected(parent.error());
+        struct stat st;
+        if (::fstatat(parent->get(), comp.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            if (errno != ENOENT)
+                return failErrno("resolve " + path + " in rootfs");
+            // The rest does not exist: it is taken as written (".." still stays inside).
+            missing = true;
+            done.push_back(std::move(comp));
+            continue;
+        }
+        if (!S_ISLNK(st.st_mode)) {
+            done.push_back(std::move(comp));
+            continue;
+        }
+        if (++links > kMaxSymlinks)
+            return fail("resolve " + path + " in rootfs: too many levels of symbolic links", ELOOP);
+        char target[4096];
+        ssize_t n = ::readlinkat(parent->get(), comp.c_str(), target, sizeof target);
+        if (n < 0 || n == static_cast<ssize_t>(sizeof target))
+            return failErrno("readlink " + comp + " in " + parentPath + " in rootfs");
+        std::string_view t(target, static_cast<size_t>(n));
+        if (t.starts_with('/'))
+            done.clear(); // absolute: from the container's root, never the host's
+        pushComponents(todo, t);
+    }
+    return absolute();
+}
+
+Result<UniqueFd> mkdirAllInRoot(int rootfd, const std::string &requested, mode_t mode)
+{
+    auto existing = openInRoot(rootfd, requested, O_PATH | O_DIRECTORY);
     if (existing)
         return existing;
     if (existing.error().code() != ENOENT)
         return existing;
+    // A dangling symlink on the way (a destination "/run/x" where /run -> /var/run is missing)
+    // is followed inside the root and its target made, as runc and crun do; the components
+    // created below are never symlinks, so mkdirat never follows one.
+    const std::string path = HUSK_TRY(resolveInRoot(rootfd, requested));
     // Walk down: open each prefix in root, create the first missing component in its parent.
     UniqueFd parent = HUSK_TRY(openInRoot(rootfd, "/", O_PATH | O_DIRECTORY));
     std::string prefix;
@@ -73,13 +161,14 @@ Result<UniqueFd> mkdirAllInRoot(int rootfd, const std::string &path, mode_t mode
     return parent;
 }
 
-Result<UniqueFd> mkfileInRoot(int rootfd, const std::string &path)
+Result<UniqueFd> mkfileInRoot(int rootfd, const std::string &requested)
 {
-    auto existing = openInRoot(rootfd, path, O_PATH);
+    auto existing = openInRoot(rootfd, requested, O_PATH);
     if (existing)
         return existing;
     if (existing.error().code() != ENOENT)
         return existing;
+    const std::string path = HUSK_TRY(resolveInRoot(rootfd, requested));
     UniqueFd dir = HUSK_TRY(mkdirAllInRoot(rootfd, dirName(path), 0755));
     // O_PATH dir fds can't create files: reopen the parent for real, still inside the root.
     UniqueFd realDir = HUSK_TRY(openInRoot(rootfd, dirName(path), O_RDONLY | O_DIRECTORY));

@@ -16,6 +16,11 @@ namespace husk::rootfs {
 /// Opens path (absolute, inside root) relative to rootfd, resolving symlinks inside it.
 [[nodiscard]] Result<UniqueFd> openInRoot(int rootfd, const std::string &path, int flags);
 
+/// path with every symlink of its existing part followed inside root (absolute targets from
+/// root, ".." stopping at root); the part that does not exist is kept as written. ELOOP after 40
+/// links.
+[[nodiscard]] Result<std::string> resolveInRoot(int rootfd, const std::string &path);
+
 /// Creates every missing directory of path inside root; returns an O_PATH fd of the last one.
 [[nodiscard]] Result<UniqueFd> mkdirAllInRoot(int rootfd, const std::string &path, mode_t mode);
 

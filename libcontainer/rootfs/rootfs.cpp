@@ -7,6 +7,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -18,34 +19,102 @@ namespace husk::rootfs {
 
 namespace {
 
-// pivot_root(2) fails when the new root's parent mount is shared; runc makes that one
-// mount private. The parent is the longest mount point that is a prefix of the rootfs.
-Result<void> makeParentMountPrivate(const std::string &rootfs)
+// One line of /proc/self/mountinfo, the fields husk reads.
+struct MountLine {
+    std::string root;       // field 4: the mount's root within its filesystem
+    std::string mountPoint; // field 5
+    std::string optional;   // the optional fields ("shared:1 master:2"), "" when none
+    std::string fsType;     // after the " - " separator
+};
+
+std::vector<MountLine> readMountInfo(const std::string &info)
 {
-    std::string info = HUSK_TRY(readFile("/proc/self/mountinfo"));
-    std::string best = "/";
+    std::vector<MountLine> out;
     size_t pos = 0;
     while (pos < info.size()) {
         size_t end = info.find('\n', pos);
         if (end == std::string::npos)
             end = info.size();
-        std::string line = info.substr(pos, end - pos);
+        std::string_view line(info.data() + pos, end - pos);
         pos = end + 1;
-        // Field 5 is the mount point.
+        std::vector<std::string_view> fields;
         size_t p = 0;
-        for (int f = 0; f < 4 && p != std::string::npos; ++f)
-            p = line.find(' ', p + 1);
-        if (p == std::string::npos)
+        while (p < line.size()) {
+            size_t q = line.find(' ', p);
+            if (q == std::string_view::npos)
+                q = line.size();
+            fields.push_back(line.substr(p, q - p));
+            p = q + 1;
+        }
+        auto sep = std::find(fields.begin(), fields.end(), "-");
+        if (fields.size() < 7 || sep == fields.end() || sep - fields.begin() < 6 ||
+            fields.end() - sep < 2)
             continue;
-        size_t q = line.find(' ', p + 1);
-        std::string mp = line.substr(p + 1, q - p - 1);
+        MountLine m{std::string(fields[3]), std::string(fields[4]), {}, std::string(sep[1])};
+        for (auto it = fields.begin() + 6; it != sep; ++it) {
+            if (!m.optional.empty())
+                m.optional += ' ';
+            m.optional += *it;
+        }
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+// pivot_root(2) fails when the new root's parent mount is shared, and a shared parent would
+// carry the rootfs bind back to the host: runc makes that one mount private then, and only
+// then, so a slave parent (rootfsPropagation slave or rslave, the default) stays a slave and
+// the container keeps receiving the host's mounts. The parent is the topmost mount whose mount
+// point is the longest prefix of the rootfs. Mount points with spaces (octal escapes) never
+// match a rootfs husk was given, which is fine: "/" then stands in.
+Result<void> makeParentMountPrivate(const std::string &rootfs)
+{
+    std::string info = HUSK_TRY(readFile("/proc/self/mountinfo"));
+    const MountLine *parent = nullptr;
+    std::vector<MountLine> mounts = readMountInfo(info);
+    for (const MountLine &m : mounts) {
+        const std::string &mp = m.mountPoint;
         bool prefix =
             rootfs == mp || (rootfs.starts_with(mp) && (mp == "/" || rootfs[mp.size()] == '/'));
-        if (prefix && mp.size() > best.size())
-            best = mp;
+        if (prefix && (parent == nullptr || mp.size() >= parent->mountPoint.size()))
+            parent = &m;
     }
-    if (::mount(nullptr, best.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
-        return failErrno("make " + best + " private");
+    if (parent == nullptr || (" " + parent->optional).find(" shared:") == std::string::npos)
+        return {};
+    if (::mount(nullptr, parent->mountPoint.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+        return failErrno("make " + parent->mountPoint + " private");
+    return {};
+}
+
+// Before --no-pivot's chroot: every full procfs and sysfs mount outside the rootfs is
+// detached (or, where it cannot be, covered with a tmpfs). Otherwise they stay in the mount
+// namespace beneath the chroot, and the kernel, which lets a nested user namespace mount proc
+// or sysfs only where a fully visible one exists, would let the container mount the host's
+// unmasked /proc and /sys (runc does the same).
+Result<void> hideHostProcAndSys(const std::string &rootfs)
+{
+    std::string info = HUSK_TRY(readFile("/proc/self/mountinfo"));
+    std::vector<MountLine> mounts = readMountInfo(info);
+    // Deepest first, so a covered parent does not hide a child still to be handled.
+    for (auto it = mounts.rbegin(); it != mounts.rend(); ++it) {
+        const MountLine &m = *it;
+        if (m.root != "/" || (m.fsType != "proc" && m.fsType != "sysfs"))
+            continue;
+        if (m.mountPoint == rootfs || m.mountPoint.starts_with(rootfs + "/"))
+            continue;
+        const char *mp = m.mountPoint.c_str();
+        if (::mount(nullptr, mp, nullptr, MS_SLAVE | MS_REC, nullptr) < 0) {
+            if (errno == ENOENT || errno == EINVAL) // gone with a parent detached before it
+                continue;
+            return failErrno("--no-pivot: make " + m.mountPoint + " a slave");
+        }
+        if (::umount2(mp, MNT_DETACH) == 0)
+            continue;
+        if (errno != EINVAL && errno != EPERM)
+            return failErrno("--no-pivot: detach " + m.mountPoint);
+        if (::mount("tmpfs", mp, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0)
+            return failErrno("--no-pivot: cover " + m.mountPoint);
+    }
     return {};
 }
 
@@ -76,6 +145,7 @@ Result<void> prepareRootfs(const RootfsPlan &plan)
 Result<void> enterRootfs(const RootfsPlan &plan)
 {
     if (plan.noPivot) {
+        HUSK_TRY(hideHostProcAndSys(plan.rootfs));
         if (::chdir(plan.rootfs.c_str()) < 0)
             return failErrno("chdir " + plan.rootfs);
         if (::mount(plan.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0)

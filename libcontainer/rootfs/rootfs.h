@@ -30,13 +30,15 @@ struct RootfsPlan {
     std::vector<std::string> readonlyPaths;
     std::map<std::string, std::string> cgroupDirs; // hierarchy key -> host dir
     bool cgroupNs = false;
-    bool userNs = false; // no mknod: devices are bind-mounted from the host
+    bool userNs = false;    // no mknod: devices are bind-mounted from the host
+    std::string userNsPath; // a user namespace the container joins ("" when new or none)
 };
 
-/// In the parent, before the init is spawned: for each idmapped bind mount, a detached copy
-/// of its source with MOUNT_ATTR_IDMAP set, recorded in PlannedMount::idmappedTree. The
+/// In the parent, before the init is spawned: for each idmapped bind mount, and in a
+/// user-namespaced container for each bind whose source lies outside the rootfs, a detached
+/// copy of its source (idmapped where asked), recorded in PlannedMount::sourceTree. The
 /// returned fds (user namespaces and trees) must stay open until the init has attached them.
-[[nodiscard]] Result<std::vector<UniqueFd>> prepareIdmappedMounts(RootfsPlan &plan);
+[[nodiscard]] Result<std::vector<UniqueFd>> prepareBindSources(RootfsPlan &plan);
 
 /// Before pivot: propagation, rootfs bind, every mount, /dev.
 [[nodiscard]] Result<void> prepareRootfs(const RootfsPlan &plan);

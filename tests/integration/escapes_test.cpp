@@ -150,6 +150,33 @@ BOOST_FIXTURE_TEST_CASE(masking_needs_the_real_dev_null, Fixture,
     BOOST_TEST(leftNothing(id));
 }
 
+BOOST_FIXTURE_TEST_CASE(no_pivot_leaves_no_host_proc_or_sysfs_to_a_nested_user_namespace, Fixture)
+{
+    // A process in a new user namespace may mount proc or sysfs only where a fully visible one
+    // is in its mount namespace; the container's own are masked (their masks are locked in
+    // the nested namespace), so that is refused. With --no-pivot the host's /proc and /sys
+    // would still sit beneath the container's root, unmasked, and make the mount legal
+    // (MS_MOVE + chroot does not count as chrooted, so the nested namespace is allowed),
+    // unless husk detaches them first, as runc does.
+    bundle.config()["linux"]["maskedPaths"] = {"/proc/kcore", "/sys/firmware"};
+    for (bool noPivot : {false, true}) {
+        for (const std::string fsType : {"proc", "sysfs"}) {
+            bundle.setProbeArgs({"mount", fsType, "/tmp", "userns"});
+            bundle.save();
+            io.clear();
+            std::vector<std::string> extra;
+            if (noPivot)
+                extra.push_back("--no-pivot");
+            CommandResult r = run(newId(), extra);
+            BOOST_REQUIRE_MESSAGE(r.ok(), r.describe());
+            json out = parseJson(io.out());
+            BOOST_TEST(out["ok"] == false, fsType << (noPivot ? " --no-pivot: " : ": ") << out);
+            BOOST_TEST(out.value("step", "") == "mount", out.dump());
+            BOOST_TEST(out.value("error", "") == "EPERM", out.dump());
+        }
+    }
+}
+
 BOOST_FIXTURE_TEST_CASE(relative_symlink_cannot_climb_out, Fixture)
 {
     // CVE-2021-30465 class with a relative link: ../../../.. from inside the rootfs must stop

@@ -57,6 +57,27 @@ boost::test_tools::assertion_result domainnameSupported(boost::unit_test::test_u
     return result;
 }
 
+/// Maps the holder's user namespace (container 0-65535 to host 100000-165535) and has the
+/// bundle join it; returns its path.
+std::string joinMappedUserNamespace(Bundle &b, const NamespaceHolder &holder)
+{
+    std::string nsPath = holder.path("user");
+    std::string pidDir = nsPath.substr(0, nsPath.rfind("/ns/"));
+    std::ofstream(pidDir + "/uid_map") << "0 100000 65536\n";
+    std::ofstream(pidDir + "/gid_map") << "0 100000 65536\n";
+    b.setNamespace("user", nsPath);
+    return nsPath;
+}
+
+/// Gives the bundle a new user namespace mapping container ids 0-65535 to host 100000-165535.
+void inMappedUserNamespace(Bundle &b)
+{
+    json map = json::array({{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}});
+    b.setNamespace("user");
+    b.config()["linux"]["uidMappings"] = map;
+    b.config()["linux"]["gidMappings"] = map;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(isolation)
@@ -312,15 +333,57 @@ BOOST_FIXTURE_TEST_CASE(join_user_namespace_by_path, Fixture)
     // A mapped user namespace held by a test process; the container joins it (and makes its
     // other namespaces inside it).
     NamespaceHolder holder(CLONE_NEWUSER);
-    std::string nsPath = holder.path("user");
-    std::string pidDir = nsPath.substr(0, nsPath.rfind("/ns/"));
-    std::ofstream(pidDir + "/uid_map") << "0 100000 65536\n";
-    std::ofstream(pidDir + "/gid_map") << "0 100000 65536\n";
-    bundle.setNamespace("user", nsPath);
+    std::string nsPath = joinMappedUserNamespace(bundle, holder);
     json info = probe({"info"});
     BOOST_TEST(info["namespaces"]["user"] == namespaceId("user", nsPath));
     BOOST_TEST(info["uidMap"] == "         0     100000      65536\n", info["uidMap"].dump());
     BOOST_TEST(info["uid"] == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(bind_source_under_a_locked_host_directory, Fixture)
+{
+    // The container's root (host uid 100000) cannot search a root-owned mode-0000 directory,
+    // but the bind's source is the host's business: husk opens it on the host side first, as
+    // crun and runc do.
+    fs::path locked = bundle.path() / "locked";
+    fs::create_directories(locked / "inner");
+    std::ofstream(locked / "inner/file") << "behind a locked door\n";
+    BOOST_REQUIRE(::chmod((locked / "inner").c_str(), 0755) == 0);
+    BOOST_REQUIRE(::chmod((locked / "inner/file").c_str(), 0644) == 0);
+    BOOST_REQUIRE(::chmod(locked.c_str(), 0) == 0);
+    inMappedUserNamespace(bundle);
+    fs::create_directories(bundle.rootfs() / "data");
+    bundle.config()["mounts"].push_back({{"destination", "/data"},
+                                         {"type", "bind"},
+                                         {"source", (locked / "inner").string()},
+                                         {"options", {"bind", "ro"}}});
+    json read = probe({"read", "/data/file"});
+    BOOST_TEST(read["content"] == "behind a locked door\n", read.dump());
+}
+
+BOOST_FIXTURE_TEST_CASE(bind_source_inside_the_rootfs_sees_the_mounts_before_it, Fixture,
+                        *boost::unit_test::precondition(notRunc))
+{
+    // (runc 1.1 in a user namespace fails this: /b is the image's empty /a.)
+    // mounts[0] puts a host directory on /a; mounts[1] binds <rootfs>/a to /b, which must be
+    // that mount (opened when its turn comes), not the image's empty /a.
+    fs::path host = bundle.path() / "host-dir";
+    fs::create_directories(host);
+    std::ofstream(host / "marker") << "from mounts[0]\n";
+    BOOST_REQUIRE(::chmod(host.c_str(), 0755) == 0);
+    inMappedUserNamespace(bundle);
+    fs::create_directories(bundle.rootfs() / "a");
+    fs::create_directories(bundle.rootfs() / "b");
+    bundle.config()["mounts"].push_back({{"destination", "/a"},
+                                         {"type", "bind"},
+                                         {"source", host.string()},
+                                         {"options", {"bind"}}});
+    bundle.config()["mounts"].push_back({{"destination", "/b"},
+                                         {"type", "bind"},
+                                         {"source", (bundle.rootfs() / "a").string()},
+                                         {"options", {"bind"}}});
+    json read = probe({"read", "/b/marker"});
+    BOOST_TEST(read["content"] == "from mounts[0]\n", read.dump());
 }
 
 BOOST_FIXTURE_TEST_CASE(rootless_run_as_an_unprivileged_user, Fixture,
@@ -450,6 +513,21 @@ BOOST_FIXTURE_TEST_CASE(idmap_option_uses_the_container_mapping, Fixture,
     BOOST_REQUIRE(::stat((src / "created").c_str(), &st) == 0);
     BOOST_TEST(st.st_uid == 0U);
     BOOST_TEST(st.st_gid == 0U);
+}
+
+BOOST_FIXTURE_TEST_CASE(idmap_option_in_a_joined_user_namespace_uses_its_mapping, Fixture,
+                        *boost::unit_test::precondition(idmapSupported))
+{
+    // No mappings on the mount and none in linux: the user namespace the container joins
+    // supplies them (the implied mapping).
+    fs::path src = makeOwnedDir(bundle);
+    NamespaceHolder holder(CLONE_NEWUSER);
+    std::string nsPath = joinMappedUserNamespace(bundle, holder);
+    fs::create_directories(bundle.rootfs() / "mapped");
+    bundle.config()["mounts"].push_back(bindMount(src, "/mapped", {"bind", "idmap"}));
+    json mapped = probe({"stat", "/mapped/user-file"});
+    BOOST_TEST(mapped["uid"] == 1000, mapped.dump());
+    BOOST_TEST(mapped["gid"] == 1000, mapped.dump());
 }
 
 BOOST_FIXTURE_TEST_CASE(idmap_without_any_mapping_fails, Fixture)

@@ -7,6 +7,7 @@
 #define BOOST_TEST_MODULE rootfs
 #include <boost/test/unit_test.hpp>
 
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -209,6 +210,140 @@ BOOST_FIXTURE_TEST_CASE(mount_through_symlink_stays_in_rootfs, Fixture)
     BOOST_TEST(findMount(mounts, "/etc/" + unique).has_value(), mounts.dump());
 }
 
+BOOST_FIXTURE_TEST_CASE(a_dangling_symlink_destination_is_made_inside_the_rootfs, Fixture)
+{
+    // /mnt/dangling -> /husktest-made/dir (absolute, missing) and /etc/husk-link ->
+    // ../husktest-file (relative, missing): runc and crun follow both inside the rootfs and
+    // create what they point at; a plain mkdir/open of the link fails with ELOOP.
+    std::string unique = "husktest-made-" + std::to_string(::getpid());
+    fs::create_symlink("/" + unique + "/dir", bundle.rootfs() / "mnt/dangling");
+    fs::create_symlink("../" + unique + "-file", bundle.rootfs() / "etc/husk-link");
+    addMount(bundle, "/mnt/dangling", "tmpfs", "tmpfs", {"size=64k"});
+    fs::path host = bundle.path() / "host-file";
+    writeHostFile(host, "through a dangling link\n");
+    addMount(bundle, "/etc/husk-link", "bind", host.string(), {"bind"});
+    json mounts = probe({"mounts"});
+    BOOST_TEST(findMount(mounts, "/" + unique + "/dir").has_value(), mounts.dump());
+    BOOST_TEST(findMount(mounts, "/" + unique + "-file").has_value(), mounts.dump());
+    BOOST_TEST(fs::is_directory(bundle.rootfs() / unique / "dir"));
+    BOOST_TEST(!fs::exists("/" + unique), "the target was made on the host");
+    json read = probe({"read", "/etc/husk-link"});
+    BOOST_TEST(read["content"] == "through a dangling link\n", read.dump());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_symlink_loop_destination_is_an_error, Fixture)
+{
+    fs::create_symlink("/mnt/loop-b", bundle.rootfs() / "mnt/loop-a");
+    fs::create_symlink("/mnt/loop-a", bundle.rootfs() / "mnt/loop-b");
+    addMount(bundle, "/mnt/loop-a", "tmpfs", "tmpfs", {"size=64k"});
+    bundle.setProbeArgs({"exit", "0"});
+    bundle.save();
+    std::string id = newId();
+    CommandResult r = create(id);
+    BOOST_TEST(r.failed(), r.describe());
+    BOOST_TEST(!state(id).has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(proc_on_a_symlink_is_refused, Fixture)
+{
+    // CVE-2019-19921: a /proc that is a symlink (to a volume another container can swap)
+    // would put procfs wherever it points. runc refuses proc and sysfs on anything but a
+    // directory.
+    for (const std::string fsType : {"proc", "sysfs"}) {
+        Bundle b;
+        fs::path dir = b.rootfs() / (fsType == "proc" ? "proc" : "sys");
+        fs::remove_all(dir);
+        fs::create_directories(b.rootfs() / "husk-elsewhere");
+        fs::create_symlink("/husk-elsewhere", dir);
+        b.setProbeArgs({"exit", "0"});
+        b.save();
+        ContainerIo out(b.path(), "out");
+        std::string id = newId();
+        CommandResult r = create(id, b, out);
+        BOOST_TEST(r.failed(), fsType << ": " << r.describe());
+        BOOST_TEST(r.err.find("directory") != std::string::npos, r.describe());
+        BOOST_TEST(!state(id).has_value());
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(propagation)
+
+/// Makes dir a shared mount point of its own for the test (the host's / may be private, as it
+/// is without systemd), undone on destruction.
+class SharedMount
+{
+public:
+    explicit SharedMount(const fs::path &dir) : dir_(dir)
+    {
+        BOOST_REQUIRE(::mount(dir.c_str(), dir.c_str(), nullptr, MS_BIND, nullptr) == 0);
+        BOOST_REQUIRE(::mount(nullptr, dir.c_str(), nullptr, MS_SHARED, nullptr) == 0);
+    }
+    ~SharedMount() { ::umount2(dir_.c_str(), MNT_DETACH); }
+    SharedMount(const SharedMount &) = delete;
+    SharedMount &operator=(const SharedMount &) = delete;
+
+private:
+    fs::path dir_;
+};
+
+BOOST_FIXTURE_TEST_CASE(a_slave_root_receives_the_hosts_later_mounts, Fixture)
+{
+    // With rootfsPropagation rslave (the default) a mount the host makes inside the rootfs
+    // after start shows up in the container: runc makes the rootfs's parent private only when
+    // it is shared, which a slave never is. (A plain "slave" is the same path, but it leaves
+    // the bundle's own shared mount here shared, so that one is made private, as in runc.)
+    for (const std::string propagation : {"rslave", ""}) {
+        Bundle b;
+        fs::create_directories(b.rootfs() / "mnt/later");
+        SharedMount shared(b.path());
+        if (!propagation.empty())
+            b.config()["linux"]["rootfsPropagation"] = propagation;
+        b.setProbeArgs({"sleep", "30"});
+        b.save();
+        ContainerIo out(b.path(), "out");
+        std::string id = newId();
+        CommandResult c = create(id, b, out);
+        BOOST_REQUIRE_MESSAGE(c.ok(), c.describe());
+        BOOST_REQUIRE(start(id).ok());
+        fs::path later = b.rootfs() / "mnt/later";
+        BOOST_REQUIRE(::mount("tmpfs", later.c_str(), "tmpfs", 0, "size=16k") == 0);
+        CommandResult e = runHusk({"exec", id, "/bin/husk-probe", "mounts"});
+        ::umount2(later.c_str(), MNT_DETACH);
+        BOOST_REQUIRE_MESSAGE(e.ok(), e.describe());
+        json mounts = parseJson(e.out);
+        BOOST_TEST(findMount(mounts, "/mnt/later").has_value(),
+                   "rootfsPropagation \"" << propagation << "\": " << mounts.dump());
+        std::optional<json> root = findMount(mounts, "/");
+        BOOST_REQUIRE(root.has_value());
+        bool master = false;
+        for (const json &tag : (*root)["propagation"])
+            master |= tag.get<std::string>().starts_with("master:");
+        BOOST_TEST(master, "rootfsPropagation \"" << propagation << "\": " << root->dump());
+        remove(id, true);
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(a_private_root_does_not, Fixture)
+{
+    fs::create_directories(bundle.rootfs() / "mnt/later");
+    SharedMount shared(bundle.path());
+    bundle.config()["linux"]["rootfsPropagation"] = "private";
+    bundle.setProbeArgs({"sleep", "30"});
+    bundle.save();
+    std::string id = newId();
+    BOOST_REQUIRE(create(id).ok());
+    BOOST_REQUIRE(start(id).ok());
+    fs::path later = bundle.rootfs() / "mnt/later";
+    BOOST_REQUIRE(::mount("tmpfs", later.c_str(), "tmpfs", 0, "size=16k") == 0);
+    CommandResult e = runHusk({"exec", id, "/bin/husk-probe", "mounts"});
+    ::umount2(later.c_str(), MNT_DETACH);
+    BOOST_REQUIRE_MESSAGE(e.ok(), e.describe());
+    json mounts = parseJson(e.out);
+    BOOST_TEST(!findMount(mounts, "/mnt/later").has_value(), mounts.dump());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(masked_and_readonly)
@@ -377,6 +512,41 @@ BOOST_FIXTURE_TEST_CASE(config_devices_created, Fixture)
     json p = probe({"stat", "/dev/husk-fifo"});
     BOOST_TEST(p["type"] == "fifo", p.dump());
     BOOST_TEST(p["mode"] == 0620);
+}
+
+BOOST_FIXTURE_TEST_CASE(device_outside_dev, Fixture)
+{
+    // The spec asks only for a path in the container; runc and crun make it anywhere.
+    bundle.config()["linux"]["devices"] = {{{"path", "/husk-devices/null"},
+                                            {"type", "c"},
+                                            {"major", 1},
+                                            {"minor", 3},
+                                            {"fileMode", 0666}}};
+    json st = probe({"stat", "/husk-devices/null"});
+    BOOST_TEST(st["type"] == "char", st.dump());
+    BOOST_TEST(st["rdevMinor"] == 3);
+}
+
+BOOST_FIXTURE_TEST_CASE(devices_bound_into_a_user_namespace_are_nosuid_noexec, Fixture,
+                        *boost::unit_test::precondition(notRunc))
+{
+    // (runc 1.1 binds them without the two flags; crun sets them, and so does husk.)
+    // No mknod in a user namespace: the host's node is bind-mounted, and that bind of a host
+    // file carries nosuid and noexec, as crun makes it.
+    bundle.setNamespace("user");
+    bundle.config()["linux"]["uidMappings"] = {
+        {{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+    bundle.config()["linux"]["gidMappings"] = {
+        {{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+    bundle.config()["linux"]["devices"] = {
+        {{"path", "/dev/full"}, {"type", "c"}, {"major", 1}, {"minor", 7}, {"fileMode", 0666}}};
+    json mounts = probe({"mounts"});
+    for (const std::string dev : {"/dev/null", "/dev/full", "/dev/urandom"}) {
+        std::optional<json> m = findMount(mounts, dev);
+        BOOST_REQUIRE_MESSAGE(m.has_value(), dev << ": " << mounts.dump());
+        BOOST_TEST(has((*m)["options"], "nosuid"), dev << ": " << m->dump());
+        BOOST_TEST(has((*m)["options"], "noexec"), dev << ": " << m->dump());
+    }
 }
 
 BOOST_FIXTURE_TEST_CASE(device_in_subdirectory, Fixture)

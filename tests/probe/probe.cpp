@@ -10,7 +10,9 @@
 #include <grp.h>
 #include <net/if.h>
 #include <signal.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -18,6 +20,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -492,17 +495,30 @@ int cmdSyscall(const std::vector<std::string> &args)
         bool path;   // the first argument is a path (for the *at calls: dirfd AT_FDCWD)
     };
     static const Call calls[] = {
-        {"getpid", SYS_getpid, 0, false},           {"getppid", SYS_getppid, 0, false},
-        {"getuid", SYS_getuid, 0, false},           {"uname", SYS_uname, 0, false},
-        {"getpriority", SYS_getpriority, 2, false}, {"setpriority", SYS_setpriority, 3, false},
-        {"personality", SYS_personality, 1, false}, {"socket", SYS_socket, 3, false},
-        {"mkdirat", SYS_mkdirat, 1, true},          {"unlinkat", SYS_unlinkat, 1, true},
+        {"getpid", SYS_getpid, 0, false},
+        {"getppid", SYS_getppid, 0, false},
+        {"getuid", SYS_getuid, 0, false},
+        {"uname", SYS_uname, 0, false},
+        {"getpriority", SYS_getpriority, 2, false},
+        {"setpriority", SYS_setpriority, 3, false},
+        {"personality", SYS_personality, 1, false},
+        {"socket", SYS_socket, 3, false},
+        {"mkdirat", SYS_mkdirat, 1, true},
+        {"unlinkat", SYS_unlinkat, 1, true},
+        {"sched_getscheduler", SYS_sched_getscheduler, 1, false},
     };
     const std::string &name = args[1];
     const Call *call = nullptr;
     for (const Call &c : calls)
         if (name == c.name)
             call = &c;
+    // "nr:N": system call number N with no arguments (one no libc or profile knows yet).
+    Call raw{"nr", 0, 0, false};
+    unsigned long rawNr = 0;
+    if (call == nullptr && name.starts_with("nr:") && parseArg(name.substr(3), rawNr)) {
+        raw.nr = static_cast<long>(rawNr);
+        call = &raw;
+    }
     size_t given = args.size() - 2;
     if (call == nullptr || given < (call->path ? 1 : 0))
         return 2;
@@ -552,6 +568,43 @@ int cmdSysctl(const std::string &name)
         return 0;
     }
     emit({{"ok", true}, {"name", name}, {"value", trimRight(value)}});
+    return 0;
+}
+
+/// `mount TYPE TARGET [userns]`: mounts a fresh TYPE (proc, sysfs, tmpfs) on TARGET, with
+/// "userns" first in a new user and mount namespace of its own; prints ok or the errno (and
+/// the step that failed). In a user namespace the kernel allows proc and sysfs only where a
+/// fully visible mount of that filesystem is in the mount namespace.
+int cmdMount(const std::string &type, const std::string &target, bool newUserns)
+{
+    if (newUserns) {
+        // proc needs its own pid namespace and sysfs its own network namespace to be the new
+        // user namespace's to mount; the pid namespace takes effect in a child.
+        if (::unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET) < 0) {
+            json out = errnoJson(errno);
+            out["step"] = "unshare";
+            emit(out);
+            return 0;
+        }
+        pid_t child = ::fork();
+        if (child < 0) {
+            emit(errnoJson(errno));
+            return 1;
+        }
+        if (child > 0) {
+            int status = 0;
+            ::waitpid(child, &status, 0);
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+        }
+    }
+    if (::mount(type.c_str(), target.c_str(), type.c_str(), 0, nullptr) < 0) {
+        json out = errnoJson(errno);
+        out["step"] = "mount";
+        emit(out);
+        return 0;
+    }
+    ::umount2(target.c_str(), MNT_DETACH);
+    emit({{"ok", true}});
     return 0;
 }
 
@@ -640,7 +693,11 @@ int usage()
                "                       getpid, getppid, getuid, uname, getpriority WHICH WHO,\n"
                "                       setpriority WHICH WHO PRIO, personality PERSONA,\n"
                "                       socket DOMAIN TYPE PROTOCOL, mkdirat PATH [MODE],\n"
-               "                       unlinkat PATH [FLAGS]\n"
+               "                       unlinkat PATH [FLAGS], sched_getscheduler PID,\n"
+               "                       nr:N (number N, no arguments)\n"
+               "  mount TYPE TARGET [userns]\n"
+               "                       mount a fresh TYPE on TARGET (first in a new user and\n"
+               "                       mount namespace with userns), print ok or the errno\n"
                "  sysctl NAME          value of /proc/sys/NAME (dots or slashes)\n"
                "  exit N               exit with status N\n"
                "  sleep SECONDS        sleep, then exit 0\n"
@@ -680,6 +737,8 @@ int main(int argc, char **argv)
         int r = cmdSyscall(args);
         return r == 2 ? usage() : r;
     }
+    if (cmd == "mount" && (n == 3 || (n == 4 && args[3] == "userns")))
+        return cmdMount(args[1], args[2], n == 4);
     if (cmd == "sysctl" && n == 2)
         return cmdSysctl(args[1]);
     if (cmd == "exit" && n == 2)
