@@ -622,6 +622,43 @@ BOOST_FIXTURE_TEST_CASE(default_errno_ret, Fixture)
     BOOST_TEST(r["errno"] == 42, r.dump());
 }
 
+BOOST_FIXTURE_TEST_CASE(syscalls_newer_than_the_profile_get_enosys, Fixture,
+                        *boost::unit_test::precondition(notRunc))
+{
+    // runc's rule: a call numbered above every syscall the profile names is newer than the
+    // profile, and gets ENOSYS, so a libc trying a new call falls back to an old one; a call
+    // the profile knows and does not allow still gets the default action. (runc 1.1 does
+    // this too, but its own init then needs calls this allowlist lacks.)
+    bundle.config()["linux"]["seccomp"] = {
+        {"defaultAction", "SCMP_ACT_ERRNO"},
+        {"syscalls",
+         json::array({seccompRule(allSyscallsBut({"getpriority"}), "SCMP_ACT_ALLOW")})}};
+    json newer = probe({"syscall", "nr:1000"});
+    BOOST_TEST(newer["error"] == "ENOSYS", newer.dump());
+    json known = probe({"syscall", "getpriority", "0", "0"});
+    BOOST_TEST(known["error"] == "EPERM", known.dump());
+    // An allowing default denies nothing: the new call reaches the kernel (ENOSYS there too,
+    // but from the kernel), and a KILL default still gives ENOSYS, not SIGSYS.
+    bundle.config()["linux"]["seccomp"]["defaultAction"] = "SCMP_ACT_KILL_PROCESS";
+    json killed = probe({"syscall", "nr:1000"});
+    BOOST_TEST(killed["error"] == "ENOSYS", killed.dump());
+}
+
+BOOST_FIXTURE_TEST_CASE(the_built_in_default_profile_answers_enosys_for_newer_calls, Fixture,
+                        *boost::unit_test::precondition(notRunc))
+{
+    fs::create_directories(bundle.path() / "spec-out");
+    CommandResult spec = runHusk(
+        {"spec", "--seccomp", "default", "--bundle", (bundle.path() / "spec-out").string()});
+    BOOST_REQUIRE_MESSAGE(spec.ok(), spec.describe());
+    json generated = json::parse(std::ifstream(bundle.path() / "spec-out/config.json"));
+    bundle.config()["linux"]["seccomp"] = generated["linux"]["seccomp"];
+    json newer = probe({"syscall", "nr:1000"});
+    BOOST_TEST(newer["error"] == "ENOSYS", newer.dump());
+    json denied = probe({"syscall", "personality", "0x0040000"}); // ADDR_NO_RANDOMIZE
+    BOOST_TEST(denied["error"] == "EPERM", denied.dump());
+}
+
 BOOST_FIXTURE_TEST_CASE(args_conditioned_rules, Fixture)
 {
     // getpriority(which, who): PRIO_PGRP (1) for any who fails with 43; PRIO_PROCESS (0) only

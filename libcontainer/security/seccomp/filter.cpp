@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <memory>
 #include <set>
 
@@ -110,6 +111,37 @@ bool takesErrno(const std::string &action)
     return a && a->takesErrno;
 }
 
+// Whether a default action denies: then a syscall newer than the profile gets ENOSYS instead
+// (enosysStub). ALLOW and LOG deny nothing, NOTIFY and TRACE leave it to their agent, and an
+// ENOSYS default already says it.
+bool defaultDenies(uint32_t action)
+{
+    if (action == SCMP_ACT_ALLOW || action == SCMP_ACT_LOG || action == SCMP_ACT_NOTIFY)
+        return false;
+    if ((action & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRACE)
+        return false;
+    if ((action & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO)
+        return (action & SECCOMP_RET_DATA) != ENOSYS;
+    return true;
+}
+
+// runc's -ENOSYS stub, put before libseccomp's program: on the native architecture, a syscall
+// numbered above the highest one the profile names (and not an x32 call, whose numbers carry
+// bit 30) fails with ENOSYS instead of the default action, so that a libc trying a call newer
+// than the profile (clone3, faccessat2, ...) falls back to the old one instead of failing.
+std::vector<sock_filter> enosysStub(uint32_t nativeArch, uint32_t highest)
+{
+    constexpr uint32_t kX32Bit = 0x40000000;
+    return {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nativeArch, 0, 4), // other arch: to the program
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, kX32Bit, 2, 0), // x32: to the program
+        BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, highest, 0, 1), // known: to the program
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+    };
+}
+
 } // namespace
 
 std::optional<uint32_t> seccompAction(const std::string &name, std::optional<uint32_t> errnoRet)
@@ -191,6 +223,14 @@ Result<SeccompProgram> compileSeccomp(const spec::Seccomp &s)
     }
     SeccompProgram prog;
     prog.listener = seccompUsesNotify(s);
+    const uint32_t nativeArch = seccomp_arch_native();
+    bool nativeInFilter = seccomp_arch_exist(ctx.get(), nativeArch) == 0;
+    std::optional<uint32_t> highest; // the highest native syscall number the rules name
+    for (const spec::SeccompSyscall &sc : s.syscalls)
+        for (const std::string &name : sc.names)
+            if (int nr = seccomp_syscall_resolve_name_arch(nativeArch, name.c_str());
+                nr >= 0 && (!highest || static_cast<uint32_t>(nr) > *highest))
+                highest = static_cast<uint32_t>(nr);
     for (size_t i = 0; i < s.flags.size(); ++i) {
         const FlagName *flag = findByName(kFlags, s.flags[i]);
         if (!flag)
@@ -229,6 +269,7 @@ Result<SeccompProgram> compileSeccomp(const spec::Seccomp &s)
                 log::debug("seccomp: unknown syscall \"" + name + "\" skipped");
                 continue;
             }
+
             int r;
             if (!repeated) {
                 r = seccomp_rule_add_array(ctx.get(), *action, nr,
@@ -254,9 +295,15 @@ Result<SeccompProgram> compileSeccomp(const spec::Seccomp &s)
     off_t size = ::lseek(memfd, 0, SEEK_END);
     if (size <= 0 || size % static_cast<off_t>(sizeof(sock_filter)) != 0)
         return fail("seccomp: exported filter has a bad size");
-    prog.instructions.resize(static_cast<size_t>(size) / sizeof(sock_filter));
-    if (::pread(memfd, prog.instructions.data(), static_cast<size_t>(size), 0) != size)
+    if (nativeInFilter && highest && defaultDenies(*def))
+        prog.instructions = enosysStub(nativeArch, *highest);
+    size_t stub = prog.instructions.size();
+    prog.instructions.resize(stub + static_cast<size_t>(size) / sizeof(sock_filter));
+    if (::pread(memfd, prog.instructions.data() + stub, static_cast<size_t>(size), 0) != size)
         return failErrno("seccomp: read filter");
+    if (prog.instructions.size() > BPF_MAXINSNS)
+        return fail("seccomp: the filter has " + std::to_string(prog.instructions.size()) +
+                    " instructions, more than the kernel's " + std::to_string(BPF_MAXINSNS));
     return prog;
 }
 
