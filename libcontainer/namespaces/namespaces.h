@@ -24,7 +24,7 @@ struct NamespaceJoin {
 struct NamespacePlan {
     unsigned long cloneFlags = 0;     // new namespaces created by the init's clone
     bool unshareCgroup = false;       // new cgroup ns: unshared by the init once it is placed
-    std::vector<NamespaceJoin> joins; // user first, mount last
+    std::vector<NamespaceJoin> joins; // user first, mount last (see runIntermediate)
     bool newUser = false;
     bool newNet = false;
     bool newUts = false;

@@ -51,12 +51,33 @@ namespace {
         sock.sendError(e);
         ::_exit(1);
     };
-    for (NamespaceJoin &j : namespaces.joins) {
+    auto join = [&](NamespaceJoin &j) {
         if (::setns(j.fd.get(), cloneFlag(j.type)) < 0)
             fail(Error(std::string("join ") + spec::namespaceTypeName(j.type) + " namespace",
                        errno));
         j.fd.reset();
+    };
+    // The other namespaces first, while husk still has its own privileges: once in a user
+    // namespace, setns into a network or time namespace the host's user namespace owns fails
+    // with EPERM. One that fails so now (husk unprivileged, the namespace the joined user
+    // namespace's) is joined after it, as crun does.
+    NamespaceJoin *user = nullptr;
+    std::vector<NamespaceJoin *> afterUser;
+    for (NamespaceJoin &j : namespaces.joins) {
+        if (j.type == spec::NamespaceType::User) {
+            user = &j;
+        } else if (::setns(j.fd.get(), cloneFlag(j.type)) == 0) {
+            j.fd.reset();
+        } else if (errno == EPERM) {
+            afterUser.push_back(&j);
+        } else {
+            join(j); // fails again, and reports it
+        }
     }
+    if (user)
+        join(*user);
+    for (NamespaceJoin *j : afterUser)
+        join(*j);
     if (namespaces.timeOffsets) {
         // Offsets can be written only before the first process enters the namespace.
         if (::unshare(CLONE_NEWTIME) < 0)

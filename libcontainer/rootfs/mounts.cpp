@@ -292,8 +292,17 @@ Result<void> mountOther(int rootfd, const PlannedMount &m, bool &devReadonly)
         lower = HUSK_TRY(openInRoot(rootfd, m.destination, O_RDONLY | O_DIRECTORY));
     }
     if (::mount(m.source.empty() ? m.type.c_str() : m.source.c_str(), fdPath(target.get()).c_str(),
-                m.type.c_str(), mountFlags, data.empty() ? nullptr : data.c_str()) < 0)
-        return failErrno("mount " + m.type);
+                m.type.c_str(), mountFlags, data.empty() ? nullptr : data.c_str()) < 0) {
+        // A new sysfs needs the network namespace to belong to the container's user namespace;
+        // one the host's owns (joined by path) makes that EPERM. runc binds the host's /sys
+        // instead (with the mount's flags), and so does husk.
+        if (errno != EPERM || m.type != "sysfs")
+            return failErrno("mount " + m.type);
+        if (::mount("/sys", fdPath(target.get()).c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+            return failErrno("mount sysfs (then bind /sys)");
+        UniqueFd bound = HUSK_TRY(openInRoot(rootfd, m.destination, O_PATH));
+        HUSK_TRY_CTX(remountBind(fdPath(bound.get()), flags), "bind /sys for sysfs");
+    }
     if (copyUp) {
         UniqueFd upper = HUSK_TRY(openInRoot(rootfd, m.destination, O_RDONLY | O_DIRECTORY));
         HUSK_TRY_CTX(copyTree(lower.get(), upper.get()), "tmpcopyup");

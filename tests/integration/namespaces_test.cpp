@@ -340,6 +340,26 @@ BOOST_FIXTURE_TEST_CASE(join_user_namespace_by_path, Fixture)
     BOOST_TEST(info["uid"] == 0);
 }
 
+BOOST_FIXTURE_TEST_CASE(join_user_namespace_with_the_hosts_network_and_time_namespaces, Fixture,
+                        *boost::unit_test::precondition(notRunc))
+{
+    // (runc 1.1 knows no time namespace.)
+    // A network and a time namespace the host's user namespace owns, joined together with
+    // another user namespace: setns into them fails with EPERM once in that user namespace,
+    // so they must be joined before it.
+    NamespaceHolder holder(CLONE_NEWUSER);
+    std::string userPath = joinMappedUserNamespace(bundle, holder);
+    NamedNetns netns;
+    bundle.setNamespace("network", netns.path());
+    std::string timePath = "/proc/" + std::to_string(::getpid()) + "/ns/time";
+    bundle.setNamespace("time", timePath);
+    json info = probe({"info"});
+    BOOST_TEST(info["namespaces"]["user"] == namespaceId("user", userPath), info.dump());
+    BOOST_TEST(info["namespaces"]["net"] == namespaceId("net", netns.path()));
+    BOOST_TEST(info["namespaces"]["time"] == namespaceId("time", timePath));
+    BOOST_TEST(info["uid"] == 0);
+}
+
 BOOST_FIXTURE_TEST_CASE(bind_source_under_a_locked_host_directory, Fixture)
 {
     // The container's root (host uid 100000) cannot search a root-owned mode-0000 directory,
