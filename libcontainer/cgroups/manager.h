@@ -67,6 +67,17 @@ public:
     /// eBPF program on the cgroup2 directory. Errors name the config field. For a systemd unit
     /// the fields systemd has properties for are set on the unit first (SetUnitProperties).
     [[nodiscard]] Result<void> apply(const spec::Resources &resources);
+    /// For a process with a realtime policy (SCHED_FIFO, SCHED_RR), or a config with
+    /// linux.resources.cpu.realtimeRuntime: on a v1 cpu hierarchy with realtime group
+    /// scheduling, a cgroup whose cpu.rt_runtime_us is 0 refuses such tasks (EPERM), and a
+    /// child's budget cannot exceed its parent's. Each such level from the nearest ancestor
+    /// that has a budget down to the leaf (leafToo) or its parent (when the config gives the
+    /// leaf's realtimeRuntime) gets what its parent
+    /// has left (the parent's share minus its other children's, as the kernel counts it): the
+    /// levels are on the container's own cgroup path, and a budget only lets realtime tasks in.
+    /// Nothing left is an error naming the parent. Nothing to do on v2, or where the kernel has
+    /// no RT groups.
+    [[nodiscard]] Result<void> grantRealtimeBudget(bool leafToo);
     /// Moves a process into every hierarchy (but cgroup2 when clone3 already placed it).
     [[nodiscard]] Result<void> addProcess(pid_t pid, bool unifiedPlaced = false);
     /// An O_PATH fd of the container's cgroup2 directory for clone3's CLONE_INTO_CGROUP

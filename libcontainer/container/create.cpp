@@ -103,6 +103,22 @@ Result<void> checkCgroupDriver(const GlobalOptions &g, const spec::Config &confi
     return {};
 }
 
+// Which cgroups need a realtime budget (v1 RT group scheduling): a realtime policy fails in a
+// cgroup without one, and a realtimeRuntime cannot be written below a parent without one.
+enum class RealtimeNeed { None, Leaf, Parents };
+
+RealtimeNeed realtimeNeed(const spec::Config &config)
+{
+    const spec::Linux *lx = config.linux ? &*config.linux : nullptr;
+    if (lx && lx->resources && lx->resources->cpu &&
+        lx->resources->cpu->realtimeRuntime.value_or(0) > 0)
+        return RealtimeNeed::Parents; // the config's own value is the leaf's budget
+    if (!config.process || !config.process->scheduler)
+        return RealtimeNeed::None;
+    const std::string &policy = config.process->scheduler->policy;
+    return policy == "SCHED_FIFO" || policy == "SCHED_RR" ? RealtimeNeed::Leaf : RealtimeNeed::None;
+}
+
 bool rootlessCgroups(const GlobalOptions &g)
 {
     return g.rootless == "true" || (g.rootless == "auto" && ::geteuid() != 0);
@@ -186,6 +202,11 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bu
         HUSK_TRY(dir.save(rec));
     }
     // (A systemd unit gets them when it starts, below.)
+    if (RealtimeNeed rt = realtimeNeed(config);
+        rt != RealtimeNeed::None && !rec.cgroup.paths.empty())
+        HUSK_TRY_CTX(cg.grantRealtimeBudget(rt == RealtimeNeed::Leaf),
+                     rt == RealtimeNeed::Leaf ? "process.scheduler"
+                                              : "linux.resources.cpu.realtimeRuntime");
     if (lx && lx->resources && !rec.cgroup.paths.empty() && !cg.systemdOwned())
         HUSK_TRY(cg.apply(*lx->resources));
 

@@ -351,6 +351,41 @@ BOOST_FIXTURE_TEST_CASE(an_empty_cpuset_parent_gets_its_ancestors_cpus_and_mems,
     removeEverywhere(parent);
 }
 
+/// Precondition: a v1 cpu hierarchy with realtime group scheduling (cpu.rt_runtime_us).
+boost::test_tools::assertion_result realtimeGroups(utf::test_unit_id)
+{
+    fs::path cpu = v1Hierarchy("cpu");
+    boost::test_tools::assertion_result r(!cpu.empty() && fs::exists(cpu / "cpu.rt_runtime_us"));
+    r.message() << "no v1 cpu hierarchy with realtime group scheduling on this host";
+    return r;
+}
+
+BOOST_FIXTURE_TEST_CASE(a_realtime_policy_gets_a_realtime_budget, Fixture,
+                        *utf::precondition(realtimeGroups) * utf::precondition(notRunc))
+{
+    // A new v1 cpu cgroup has cpu.rt_runtime_us 0, where sched_setattr(SCHED_FIFO) fails
+    // with EPERM. Each new level gets what its parent has left. (runc 1.1 has no
+    // process.scheduler.)
+    std::string parent = "husktest-rt-" + std::to_string(::getpid());
+    bundle.config()["linux"]["cgroupsPath"] = "/" + parent + "/ctr";
+    bundle.config()["process"]["scheduler"] = {{"policy", "SCHED_FIFO"}, {"priority", 10}};
+    json policy = probe({"syscall", "sched_getscheduler", "0"});
+    BOOST_TEST(policy["ret"] == 1, policy.dump()); // SCHED_FIFO
+    // realtimeRuntime given: the config's value for the leaf, a budget for the new parent.
+    bundle.config()["linux"]["resources"]["cpu"]["realtimeRuntime"] = 20000;
+    bundle.config()["process"]["scheduler"]["policy"] = "SCHED_RR";
+    bundle.setProbeArgs({"sleep", "30"});
+    bundle.save();
+    std::string id = newId();
+    CommandResult c = create(id);
+    BOOST_REQUIRE_MESSAGE(c.ok(), c.describe());
+    fs::path leaf = v1Hierarchy("cpu") / parent / "ctr";
+    BOOST_TEST(readTrimmed(leaf / "cpu.rt_runtime_us") == "20000");
+    BOOST_TEST(readTrimmed(leaf.parent_path() / "cpu.rt_runtime_us") != "0");
+    remove(id, true);
+    removeEverywhere(parent);
+}
+
 BOOST_FIXTURE_TEST_CASE(kill_all_reaches_every_process_without_a_pid_namespace, Fixture,
                         *v1({"pids"}))
 {
