@@ -44,6 +44,14 @@ inline void error(std::string_view m)
     write(Level::Error, m);
 }
 
+/// A debug line whose text msg() builds only when debug lines are written (--debug), so the
+/// steps of create and exec can say what they do at no cost on the normal path.
+template <typename F> void step(F &&msg)
+{
+    if (enabled(Level::Debug))
+        write(Level::Debug, msg());
+}
+
 /// Escapes a string for a JSON string literal (without the quotes).
 std::string jsonEscape(std::string_view s);
 

@@ -197,6 +197,13 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bu
     });
     HUSK_TRY(makeCgroups(cg, plan.init, rootlessCgroups(g)));
     crashPoint("create.cgroups");
+    log::step([&] {
+        std::string m = "cgroups:";
+        for (const auto &[key, path] : cg.record().paths)
+            m += " " + key + "=" + path;
+        m += " (" + std::to_string(cg.record().created.size()) + " made by husk)";
+        return m;
+    });
     if (cg.record().created != rec.cgroup.created) { // a race with another mkdir, or rootless
         rec.cgroup = cg.record();
         HUSK_TRY(dir.save(rec));
@@ -234,6 +241,17 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bu
     const pid_t pid = init.pid;
     tx.ownProcess(pid, std::move(init.pidfd));
     crashPoint("create.spawned");
+    log::step([&] {
+        std::string m = "init: pid " + std::to_string(pid) + ", new namespaces:";
+        for (spec::NamespaceType t : spec::kNamespaceTypes)
+            if (namespaces.cloneFlags & husk::cloneFlag(t))
+                m += std::string(" ") + spec::namespaceTypeName(t);
+        if (namespaces.unshareCgroup)
+            m += " cgroup";
+        for (const NamespaceJoin &j : namespaces.joins)
+            m += std::string(", joined ") + spec::namespaceTypeName(j.type);
+        return m;
+    });
 
     // The init waits for Go: id maps, cgroups, netDevices first.
     if (namespaces.newUser && lx)
@@ -248,6 +266,10 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bu
         HUSK_TRY(cg.addProcess(pid, init.placedInCgroup));
     }
     crashPoint("create.joined");
+    log::step([&] {
+        return "init: in its cgroups; id maps written: " +
+               std::string(namespaces.newUser ? "yes" : "no");
+    });
     if (lx && !lx->netDevices.empty()) {
         const std::string hold = dir.path() + "/" + kNetnsHoldName;
         tx.onUndo([&devices = lx->netDevices, hold] {

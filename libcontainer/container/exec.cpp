@@ -149,6 +149,14 @@ Result<int> execProcess(const GlobalOptions &g, const ExecOptions &o)
     } killOnError{pidfd.get()};
 
     HUSK_TRY(joinCgroup(rec.cgroup, o.cgroup, pid));
+    log::step([&] {
+        std::string m = "exec: pid " + std::to_string(pid) + " in the cgroups of " + o.id +
+                        ", joining the namespaces of init " + std::to_string(rec.pid) + ":";
+        for (spec::NamespaceType t : spec::kNamespaceTypes)
+            if (flags & cloneFlag(t))
+                m += std::string(" ") + spec::namespaceTypeName(t);
+        return m;
+    });
     UniqueFd master;
     process::SupervisorHandlers handlers;
     handlers.consoleFd = [&](UniqueFd fd) -> Result<void> {

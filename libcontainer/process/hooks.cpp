@@ -69,6 +69,7 @@ std::string trimmed(const std::string &s)
 Result<void> runHook(const spec::Hook &hook, const std::string &stateJson, const std::string &field)
 {
     const std::string what = field + " (" + hook.path + ")";
+    log::step([&] { return "hook " + what + ": run"; });
     // stdin is a socket so the state can be sent with MSG_NOSIGNAL: a hook that exits or closes
     // stdin without reading must not kill husk with SIGPIPE (mid-create, that would skip the
     // cleanup). A process-wide SIG_IGN is no answer: hooks and containers would inherit it.

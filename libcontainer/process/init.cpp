@@ -321,6 +321,21 @@ Result<void> prepareProcess(const ProcessPlan &plan, SyncSocket &sock, std::stri
     const bool keepsSysAdmin =
         plan.caps && (plan.caps->effective & (uint64_t{1} << CAP_SYS_ADMIN)) && plan.uid == 0;
     const bool loadEarly = plan.seccomp && !plan.noNewPrivileges && !keepsSysAdmin;
+    // The last line before the filter: a profile need not allow the log's write.
+    log::step([&] {
+        std::string m = "process: uid " + std::to_string(plan.uid) + ", gid " +
+                        std::to_string(plan.gid) + ", cwd " + plan.cwd;
+        if (plan.seccomp) {
+            m += ", seccomp filter of ";
+            m += std::to_string(plan.seccomp->instructions.size());
+            m += " instructions";
+        }
+        if (!exePath.empty()) {
+            m += ", exec ";
+            m += exePath;
+        }
+        return m;
+    });
     // Still privileged and unfiltered here; LSM exec labels take effect at execve.
     HUSK_TRY(applyProcessAttrs(plan.attrs));
     if (loadEarly)
@@ -355,6 +370,8 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
         // Key quotas or a user namespace can refuse it; the container still runs (as runc).
         log::warn(std::string("join session keyring: ") + std::strerror(errno));
     }
+    log::step(
+        [&] { return "init: released by the parent (host pid " + std::to_string(hostPid) + ")"; });
     if (plan.inUserNs) {
         // Our ids are still the host's, unmapped in the namespace (new: its maps are written
         // now; joined: setns kept them): become its root before doing anything else.
@@ -372,14 +389,23 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
     if (plan.newNet)
         HUSK_TRY_CTX(bringLoopbackUp(), "network namespace");
     ::umask(0);
-    if (plan.mountNs)
+    if (plan.mountNs) {
+        log::step([&] {
+            return "init: rootfs " + plan.rootfs.rootfs + ": " +
+                   std::to_string(plan.rootfs.mounts.size()) + " mounts";
+        });
         HUSK_TRY_CTX(rootfs::prepareRootfs(plan.rootfs), "rootfs");
+    }
     // The spec places these hooks once the environment is set up, before pivot_root.
     if (plan.parentHooks) {
         HUSK_TRY(sock.send(SyncMsg::CreateHooks));
         HUSK_TRY(sock.expect(SyncMsg::CreateHooksDone));
     }
     if (!plan.createContainerHooks.empty()) {
+        log::step([&] {
+            return "init: " + std::to_string(plan.createContainerHooks.size()) +
+                   " createContainer hooks";
+        });
         // In the container's root directory, as runc runs them (not yet its root: that is
         // pivot_root's, next).
         if (::chdir(plan.rootfs.rootfs.c_str()) < 0)
@@ -388,6 +414,10 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
                           "createContainer"));
     }
     if (plan.mountNs) {
+        log::step([&] {
+            return std::string("init: ") + (plan.rootfs.noPivot ? "chroot" : "pivot_root") +
+                   " into " + plan.rootfs.rootfs;
+        });
         HUSK_TRY_CTX(rootfs::enterRootfs(plan.rootfs), "rootfs");
     } else {
         // Sharing the host's mount namespace: nothing may be mounted, only chroot (as runc).
@@ -407,6 +437,10 @@ Result<void> setup(const InitPlan &plan, SyncSocket &sock, std::string &exePath,
     }
     HUSK_TRY(writeSysctls(plan.sysctl));
     if (plan.mountNs) {
+        log::step([&] {
+            return "init: " + std::to_string(plan.rootfs.maskedPaths.size()) + " masked and " +
+                   std::to_string(plan.rootfs.readonlyPaths.size()) + " read-only paths";
+        });
         HUSK_TRY_CTX(rootfs::restrictPaths(plan.rootfs), "rootfs");
         HUSK_TRY_CTX(rootfs::finalizeRootfs(plan.rootfs), "rootfs");
     }

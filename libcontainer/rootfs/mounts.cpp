@@ -325,6 +325,10 @@ Result<void> applyMounts(int rootfd, const RootfsPlan &plan, bool &devReadonly)
 {
     for (const PlannedMount &m : plan.mounts) {
         std::string what = "mount \"" + m.destination + "\"";
+        log::step([&] {
+            return what + ": " + m.type + (m.source.empty() ? "" : " from " + m.source) +
+                   (m.sourceTree >= 0 ? " (opened by the parent)" : "");
+        });
         if (m.options.idmap && m.sourceTree < 0)
             return fail(what + ": idmapped mount was not prepared");
         if (m.type == "cgroup" || m.type == "cgroup2") {

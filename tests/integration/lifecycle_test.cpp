@@ -296,6 +296,63 @@ BOOST_FIXTURE_TEST_CASE(duplicate_id_errors, Fixture)
     BOOST_TEST((*s)["pid"].get<int>() == pid, "the first container's state was replaced");
 }
 
+BOOST_FIXTURE_TEST_CASE(debug_logs_each_step_of_create_and_exec, Fixture,
+                        *boost::unit_test::precondition(notRunc))
+{
+    // --debug says where create and exec are, step by step, so a failure can be placed: the
+    // cgroups, the init and its namespaces, each mount, the hooks, pivot_root, the masked
+    // paths, the process (uid, cwd, executable); for exec the namespaces it joins.
+    bundle.config()["hooks"] = {{"prestart", {{{"path", "/bin/true"}}}}};
+    bundle.setProbeArgs({"sleep", "30"});
+    bundle.save();
+    fs::path logFile = bundle.path() / "debug.log";
+    std::string id = newId();
+    CommandResult c =
+        create(id, bundle, io, {"--debug", "--log", logFile.string(), "--log-format", "json"});
+    BOOST_REQUIRE_MESSAGE(c.ok(), c.describe());
+    CommandResult e = runHusk({"--debug", "--log", logFile.string(), "--log-format", "json", "exec",
+                               id, "/bin/husk-probe", "exit", "0"});
+    BOOST_REQUIRE_MESSAGE(e.ok(), e.describe());
+    std::vector<std::string> messages;
+    std::ifstream in(logFile);
+    for (std::string line; std::getline(in, line);) {
+        json j = json::parse(line, nullptr, false);
+        BOOST_REQUIRE_MESSAGE(!j.is_discarded(), "not a JSON line: " << line);
+        if (j["level"] == "debug")
+            messages.push_back(j["msg"].get<std::string>());
+    }
+    auto index = [&](const std::string &prefix) {
+        for (size_t i = 0; i < messages.size(); ++i)
+            if (messages[i].starts_with(prefix))
+                return static_cast<long>(i);
+        return -1L;
+    };
+    std::string all;
+    for (const std::string &m : messages)
+        all += m + "\n";
+    const std::vector<std::string> inOrder = {
+        "cgroups: ",
+        "init: pid ",
+        "init: rootfs ",
+        "mount \"/proc\": proc",
+        "hook hooks.prestart[0] (/bin/true)",
+        "init: pivot_root into ",
+        "init: ",
+        "process: uid 0, gid 0, cwd /",
+    };
+    long last = -1;
+    for (const std::string &step : inOrder) {
+        long at = index(step);
+        BOOST_TEST(at >= 0, "no \"" << step << "\" in:\n" << all);
+        if (step != "init: ") {
+            BOOST_TEST(at > last, "\"" << step << "\" out of order in:\n" << all);
+            last = at;
+        }
+    }
+    BOOST_TEST(index("exec: pid ") > index("process: uid 0"), all);
+    BOOST_TEST(all.find("exec /bin/husk-probe") != std::string::npos, all);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(bad_bundles)
