@@ -167,11 +167,12 @@ Result<void> checkJsonBounds(std::string_view text)
     return {};
 }
 
-Result<nlohmann::json> parseJsonText(std::string_view text)
+Result<nlohmann::json> parseJsonText(std::string_view text,
+                                     const nlohmann::json::parser_callback_t &filter)
 {
     HUSK_TRY(checkJsonBounds(text));
     try {
-        return Json::parse(text.begin(), text.end());
+        return Json::parse(text.begin(), text.end(), filter);
     } catch (const Json::parse_error &e) {
         return fail(syntaxMessage(e.what()));
     } catch (const std::exception &e) {
@@ -179,10 +180,11 @@ Result<nlohmann::json> parseJsonText(std::string_view text)
     }
 }
 
-Result<nlohmann::json> readJsonFileAt(int dirfd, const std::string &path)
+Result<nlohmann::json> readJsonFileAt(int dirfd, const std::string &path,
+                                      const nlohmann::json::parser_callback_t &filter)
 {
     std::string text = HUSK_TRY(readFileAt(dirfd, path, kMaxJsonBytes));
-    return HUSK_TRY_CTX(parseJsonText(text), path);
+    return HUSK_TRY_CTX(parseJsonText(text, filter), path);
 }
 
 Result<Config> parseConfig(const nlohmann::json &doc)

@@ -39,11 +39,15 @@ inline constexpr int kMaxJsonDepth = 1000;
 [[nodiscard]] Result<void> checkJsonBounds(std::string_view text);
 
 /// Parses JSON text into a document, bounds checked first; a syntax error is one line with
-/// line and column.
-[[nodiscard]] Result<nlohmann::json> parseJsonText(std::string_view text);
+/// line and column. A filter (nlohmann's parser callback) may drop parts as they are read, so
+/// they are never built (the text is still checked whole).
+[[nodiscard]] Result<nlohmann::json>
+parseJsonText(std::string_view text, const nlohmann::json::parser_callback_t &filter = nullptr);
 
 /// Reads a file of at most kMaxJsonBytes and parses it as parseJsonText; errors name the path.
-[[nodiscard]] Result<nlohmann::json> readJsonFileAt(int dirfd, const std::string &path);
+[[nodiscard]] Result<nlohmann::json>
+readJsonFileAt(int dirfd, const std::string &path,
+               const nlohmann::json::parser_callback_t &filter = nullptr);
 
 /// The namespace type of a spec name ("pid", "network", ...), or nullopt.
 std::optional<NamespaceType> namespaceTypeFromName(std::string_view name);

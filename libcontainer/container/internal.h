@@ -20,8 +20,11 @@ struct LockedContainer {
     Status status;
 };
 
-/// Opens, locks and loads container id under g.root (the id is validated first).
-[[nodiscard]] Result<LockedContainer> lockContainer(const GlobalOptions &g, const std::string &id);
+/// Opens, locks and loads container id under g.root (the id is validated first), with as much
+/// of the recorded config as part says.
+[[nodiscard]] Result<LockedContainer>
+lockContainer(const GlobalOptions &g, const std::string &id,
+              ContainerDir::Config part = ContainerDir::Config::Whole);
 
 /// The live status: the recorded one, corrected by whether the init (pid + start time) still
 /// runs, whether it still waits on the exec fifo, and whether a `creating` record's create

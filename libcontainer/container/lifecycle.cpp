@@ -221,12 +221,12 @@ Result<spec::State> containerState(const GlobalOptions &g, const std::string &id
     HUSK_TRY(validateId(id));
     StateStore store = HUSK_TRY(StateStore::open(g.root));
     ContainerDir dir = HUSK_TRY(store.openContainer(id));
-    auto loaded = dir.load();
+    auto loaded = dir.load(ContainerDir::Config::Summary);
     // Unlocked: a delete may have emptied the directory after we opened it (and a create may
     // have made a new one). Read the one that is there now.
     for (int retry = 0; !loaded && !store.holds(id, dir) && retry < 10; ++retry) {
         dir = HUSK_TRY(store.openContainer(id));
-        loaded = dir.load();
+        loaded = dir.load(ContainerDir::Config::Summary);
     }
     if (!loaded) {
         if (auto early = stateBeforeRecord(id, dir, loaded.error()))
@@ -242,19 +242,20 @@ Result<spec::State> containerState(const GlobalOptions &g, const std::string &id
     return st;
 }
 
-Result<LockedContainer> lockContainer(const GlobalOptions &g, const std::string &id)
+Result<LockedContainer> lockContainer(const GlobalOptions &g, const std::string &id,
+                                      ContainerDir::Config part)
 {
     HUSK_TRY(validateId(id));
     StateStore store = HUSK_TRY(StateStore::open(g.root));
     ContainerDir dir = HUSK_TRY(store.openLocked(id));
-    StateRecord rec = HUSK_TRY(dir.load());
+    StateRecord rec = HUSK_TRY(dir.load(part));
     Status s = liveStatus(dir, rec);
     return LockedContainer{std::move(store), std::move(dir), std::move(rec), s};
 }
 
 Result<void> killContainer(const GlobalOptions &g, const std::string &id, int sig, bool all)
 {
-    LockedContainer c = HUSK_TRY(lockContainer(g, id));
+    LockedContainer c = HUSK_TRY(lockContainer(g, id, ContainerDir::Config::Summary));
     const StateRecord &rec = c.rec;
     const Status s = c.status;
     // --all signals whatever is still in the cgroup, also once the init has exited, as runc
@@ -339,7 +340,7 @@ Result<std::vector<spec::State>> listContainers(const GlobalOptions &g)
         auto dir = store.openContainer(id);
         if (!dir)
             continue;
-        auto rec = dir->load();
+        auto rec = dir->load(ContainerDir::Config::Summary);
         if (!rec) {
             // Before its first record a create has made nothing but the directory: creating
             // while it runs, stopped once it was killed. Any other entry is broken; it is

@@ -34,7 +34,7 @@ std::vector<std::string> fields(const std::string &line)
 
 Result<std::vector<pid_t>> containerPids(const GlobalOptions &g, const std::string &id)
 {
-    LockedContainer c = HUSK_TRY(lockContainer(g, id));
+    LockedContainer c = HUSK_TRY(lockContainer(g, id, ContainerDir::Config::Summary));
     c.dir.unlock();
     std::vector<pid_t> pids = HUSK_TRY(cgroups::CgroupManager(c.rec.cgroup).pids());
     std::sort(pids.begin(), pids.end());

@@ -206,14 +206,36 @@ bool ContainerDir::lockedElsewhere() const
 
 Result<void> ContainerDir::save(const StateRecord &r)
 {
+    // Saving a record read without its config would erase the config from state.json.
+    if (r.configSummary)
+        return fail("internal error: state of " + r.id +
+                        " was read without its config and "
+                        "cannot be saved",
+                    EINVAL);
     std::string text = stateRecordToJson(r).dump();
     return writeFileAtomic(fd_.get(), "state.json", text, 0600);
 }
 
-Result<StateRecord> ContainerDir::load() const
+Result<StateRecord> ContainerDir::load(Config part) const
 {
-    nlohmann::json j = HUSK_TRY_CTX(spec::readJsonFileAt(fd_.get(), "state.json"), path_);
-    return HUSK_TRY_CTX(stateRecordFromJson(j), path_);
+    nlohmann::json::parser_callback_t summary;
+    if (part == Config::Summary) {
+        // Keys of the top-level object are at depth 1, the config's own at depth 2.
+        summary = [inConfig = false](int depth, nlohmann::json::parse_event_t event,
+                                     nlohmann::json &parsed) mutable {
+            if (event != nlohmann::json::parse_event_t::key)
+                return true;
+            if (depth == 1)
+                inConfig = parsed == "config";
+            else if (depth == 2 && inConfig)
+                return parsed == "ociVersion";
+            return true;
+        };
+    }
+    nlohmann::json j = HUSK_TRY_CTX(spec::readJsonFileAt(fd_.get(), "state.json", summary), path_);
+    StateRecord r = HUSK_TRY_CTX(stateRecordFromJson(j), path_);
+    r.configSummary = part == Config::Summary;
+    return r;
 }
 
 bool ContainerDir::hasExecFifo() const

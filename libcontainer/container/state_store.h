@@ -38,7 +38,8 @@ struct StateRecord {
     uid_t owner = 0;
     std::map<std::string, std::string> annotations;
     CgroupRecord cgroup;
-    nlohmann::json config; // the config the container was created with
+    nlohmann::json config;      // the config the container was created with
+    bool configSummary = false; // loaded with Config::Summary: config is partial, never saved
 };
 
 /// Serializes a record to the state.json document.
@@ -82,8 +83,14 @@ public:
     bool lockedElsewhere() const;
     /// Writes state.json atomically.
     [[nodiscard]] Result<void> save(const StateRecord &r);
-    /// Reads state.json.
-    [[nodiscard]] Result<StateRecord> load() const;
+    /// What of the recorded config load() builds.
+    enum class Config {
+        Whole,   // for the commands that act on it: start, exec, delete, update
+        Summary, // only config.ociVersion, for state, list, kill and ps (never saved back)
+    };
+    /// Reads state.json. With Config::Summary the recorded config (most of the file) is read
+    /// past without being built: state, list and kill need only its ociVersion.
+    [[nodiscard]] Result<StateRecord> load(Config part = Config::Whole) const;
     /// Whether the exec fifo still exists (the container was created but not started).
     bool hasExecFifo() const;
     /// Creates the exec fifo.

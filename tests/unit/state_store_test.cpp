@@ -226,6 +226,29 @@ BOOST_AUTO_TEST_CASE(save_and_load)
     BOOST_TEST(permissions(tmp / "redis-1/state.json") == 0600U);
 }
 
+BOOST_AUTO_TEST_CASE(summary_load_keeps_only_the_config_s_oci_version)
+{
+    // state, list and kill read past the recorded config; a record read so must never be
+    // written back, or state.json would lose the config.
+    TempDir tmp;
+    StateStore s = require(StateStore::open(tmp.path()));
+    ContainerDir d = require(s.create("redis-1"));
+    StateRecord r = fullRecord();
+    r.annotations["config"] = "an annotation named config is not the config";
+    requireOk(d.save(r));
+    StateRecord summary = require(d.load(ContainerDir::Config::Summary));
+    BOOST_TEST(summary.config == (nlohmann::json{{"ociVersion", "1.2.0"}}));
+    BOOST_TEST(summary.configSummary);
+    BOOST_TEST((summary.annotations == r.annotations));
+    BOOST_TEST((summary.cgroup.paths == r.cgroup.paths));
+    BOOST_TEST(summary.pid == r.pid);
+    auto saved = d.save(summary);
+    BOOST_TEST(!saved.has_value());
+    StateRecord whole = require(d.load());
+    checkEqual(whole, r);
+    BOOST_TEST(!whole.configSummary);
+}
+
 BOOST_AUTO_TEST_CASE(load_errors)
 {
     TempDir tmp;
