@@ -14,8 +14,9 @@ BUILD_PACKAGES="g++ meson ninja-build pkgconf python3-minimal nlohmann-json3-dev
 # and pods' infra image). clang-19 and its libFuzzer runtime build tests/fuzz: Debian 12's
 # default clang 14 cannot compile std::expected, which husk's Result is.
 TEST_PACKAGES="git coreutils tar util-linux mount bsdutils iproute2 nftables clang-format clang-19 libclang-rt-19-dev dbus-daemon runc podman conmon netavark aardvark-dns catatonit containerd"
-# bench/: the runtimes husk is measured against, bc for the ratios, valgrind for bench/profile.
-BENCH_PACKAGES="crun runc busybox-static iproute2 util-linux python3-minimal bc valgrind"
+# bench/: the runtimes husk is measured against, bc for the ratios, valgrind for bench/profile,
+# GNU time for bench/run's peak RSS.
+BENCH_PACKAGES="crun runc busybox-static iproute2 util-linux python3-minimal bc valgrind time"
 # Building and checking the Debian package.
 PACKAGE_PACKAGES="debhelper dpkg-dev fakeroot lintian man-db bash-completion binutils coreutils tar"
 
