@@ -2,6 +2,8 @@
 
 // Small string helpers shared by every layer.
 
+#include <charconv>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +46,31 @@ inline std::string_view trimBlanks(std::string_view s)
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n'))
         s.remove_suffix(1);
     return s;
+}
+
+/// The pieces of s between each sep, empty ones included ("a,,b" -> "a", "", "b").
+inline std::vector<std::string> split(std::string_view s, char sep)
+{
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start <= s.size()) {
+        size_t end = s.find(sep, start);
+        if (end == std::string_view::npos)
+            end = s.size();
+        out.emplace_back(s.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
+}
+
+/// The whole of s as a number of type T, or nullopt (empty, trailing text, out of range).
+template <typename T> std::optional<T> parseNumber(std::string_view s)
+{
+    T v{};
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size())
+        return std::nullopt;
+    return v;
 }
 
 } // namespace husk

@@ -4,24 +4,11 @@
 #include <sstream>
 
 #include "common/file.h"
+#include "common/text.h"
 
 namespace husk::cgroups {
 
 namespace {
-
-std::vector<std::string> split(std::string_view s, char sep)
-{
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (start <= s.size()) {
-        size_t end = s.find(sep, start);
-        if (end == std::string_view::npos)
-            end = s.size();
-        out.emplace_back(s.substr(start, end - start));
-        start = end + 1;
-    }
-    return out;
-}
 
 // Options that cgroup v1 puts in super options besides controller names.
 bool isControllerOption(const std::string &o)

@@ -1,8 +1,9 @@
 #pragma once
 
-// The only code that writes cgroupfs. One manager serves v1, hybrid and v2: a container's
-// cgroup is a set of directories (one per hierarchy), recorded in state so later commands and
-// delete find exactly them, and delete removes only the directories husk created.
+// The only way libcontainer writes cgroupfs (resources.cpp, realtime.cpp and the other files of
+// this folder are its parts). One manager serves v1, hybrid and v2: a container's cgroup is a
+// set of directories (one per hierarchy), recorded in state so later commands and delete find
+// exactly them, and delete removes only the directories husk created.
 // With --systemd-cgroup a systemd unit owns the directories (systemd_manager.cpp): systemd
 // makes them when the unit starts, update also sets the unit's properties, and delete stops
 // the unit; what systemd has no property for is still written here.

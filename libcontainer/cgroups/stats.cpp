@@ -2,10 +2,11 @@
 
 #include <unistd.h>
 
-#include <charconv>
 #include <limits>
 #include <optional>
 #include <sstream>
+
+#include "common/text.h"
 
 namespace husk::cgroups {
 
@@ -20,15 +21,6 @@ std::string_view trim(std::string_view s)
     while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t'))
         s.remove_suffix(1);
     return s;
-}
-
-template <typename T> std::optional<T> toNumber(std::string_view s)
-{
-    T v{};
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size() || s.empty())
-        return std::nullopt;
-    return v;
 }
 
 std::vector<std::string_view> words(std::string_view line)
@@ -68,8 +60,8 @@ std::optional<std::pair<uint64_t, uint64_t>> parseDevice(std::string_view s)
     size_t colon = s.find(':');
     if (colon == std::string_view::npos)
         return std::nullopt;
-    auto major = toNumber<uint64_t>(s.substr(0, colon));
-    auto minor = toNumber<uint64_t>(s.substr(colon + 1));
+    auto major = parseNumber<uint64_t>(s.substr(0, colon));
+    auto minor = parseNumber<uint64_t>(s.substr(colon + 1));
     if (!major || !minor)
         return std::nullopt;
     return std::pair{*major, *minor};
@@ -84,7 +76,7 @@ std::vector<BlkioEntry> parseBlkioFile(std::string_view text)
         if (w.size() < 2 || w.size() > 3)
             continue;
         auto dev = parseDevice(w[0]);
-        auto value = toNumber<uint64_t>(w.back());
+        auto value = parseNumber<uint64_t>(w.back());
         if (!dev || !value)
             continue;
         out.push_back({dev->first, dev->second, w.size() == 3 ? std::string(w[1]) : "", *value});
@@ -152,7 +144,7 @@ private:
         std::vector<uint64_t> out;
         if (t)
             for (std::string_view w : words(*t))
-                if (auto n = toNumber<uint64_t>(trim(w)))
+                if (auto n = parseNumber<uint64_t>(trim(w)))
                     out.push_back(*n);
         return out;
     }
@@ -187,8 +179,8 @@ Result<void> Collector::cpu(CpuStats &out) const
         if (auto all = HUSK_TRY(text(*v, "cpuacct.usage_all")))
             for (std::string_view line : lines(*all)) {
                 std::vector<std::string_view> w = words(line);
-                auto user = w.size() >= 3 ? toNumber<uint64_t>(w[1]) : std::nullopt;
-                auto sys = w.size() >= 3 ? toNumber<uint64_t>(w[2]) : std::nullopt;
+                auto user = w.size() >= 3 ? parseNumber<uint64_t>(w[1]) : std::nullopt;
+                auto sys = w.size() >= 3 ? parseNumber<uint64_t>(w[2]) : std::nullopt;
                 if (user && sys) {
                     u.percpuUser.push_back(*user);
                     u.percpuKernel.push_back(*sys);
@@ -236,7 +228,7 @@ Result<void> Collector::cpuset(CpusetStats &out) const
         out.*member = HUSK_TRY(numberOr0(*v, file));
     // The only signed one: -1 means "use the system default".
     if (auto t = HUSK_TRY(text(*v, "cpuset.sched_relax_domain_level")))
-        out.schedRelaxDomainLevel = toNumber<int64_t>(trim(*t)).value_or(0);
+        out.schedRelaxDomainLevel = parseNumber<int64_t>(trim(*t)).value_or(0);
     return {};
 }
 
@@ -316,8 +308,9 @@ Result<void> Collector::blkio(BlkioStats &out) const
                 continue;
             for (size_t i = 1; i < w.size(); ++i) {
                 size_t eq = w[i].find('=');
-                auto value = eq == std::string_view::npos ? std::nullopt
-                                                          : toNumber<uint64_t>(w[i].substr(eq + 1));
+                auto value = eq == std::string_view::npos
+                                 ? std::nullopt
+                                 : parseNumber<uint64_t>(w[i].substr(eq + 1));
                 if (!value)
                     continue;
                 std::string_view key = w[i].substr(0, eq);
@@ -506,7 +499,7 @@ std::map<std::string, uint64_t> parseFlatKeyed(std::string_view text)
         std::vector<std::string_view> w = words(line);
         if (w.size() != 2)
             continue;
-        if (auto n = toNumber<uint64_t>(w[1]))
+        if (auto n = parseNumber<uint64_t>(w[1]))
             out[std::string(w[0])] = *n;
     }
     return out;
@@ -517,7 +510,7 @@ std::optional<uint64_t> parseCgroupNumber(std::string_view text)
     text = trim(text);
     if (text == "max")
         return kMax;
-    return toNumber<uint64_t>(text);
+    return parseNumber<uint64_t>(text);
 }
 
 std::vector<uint16_t> parseCpuList(std::string_view text)
@@ -529,9 +522,9 @@ std::vector<uint16_t> parseCpuList(std::string_view text)
         std::string_view item = text.substr(0, comma);
         text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
         size_t dash = item.find('-');
-        auto first = toNumber<uint16_t>(item.substr(0, dash));
+        auto first = parseNumber<uint16_t>(item.substr(0, dash));
         auto last =
-            dash == std::string_view::npos ? first : toNumber<uint16_t>(item.substr(dash + 1));
+            dash == std::string_view::npos ? first : parseNumber<uint16_t>(item.substr(dash + 1));
         if (!first || !last || *last < *first)
             return {};
         for (uint32_t c = *first; c <= *last; ++c)
@@ -548,7 +541,7 @@ std::vector<std::string> hugePageSizeNames(const std::vector<std::string> &dirNa
         // mm/hugetlb_cgroup.c): 2048kB -> 2MB, 1048576kB -> 1GB, 64kB -> 64KB.
         if (!d.starts_with("hugepages-") || !d.ends_with("kB"))
             continue;
-        auto kb = toNumber<uint64_t>(std::string_view(d).substr(10, d.size() - 12));
+        auto kb = parseNumber<uint64_t>(std::string_view(d).substr(10, d.size() - 12));
         if (!kb || *kb == 0)
             continue;
         if (*kb >= 1024 * 1024)

@@ -122,17 +122,12 @@ Result<std::string> resolveInRoot(int rootfd, const std::string &path)
     return absolute();
 }
 
-Result<UniqueFd> mkdirAllInRoot(int rootfd, const std::string &requested, mode_t mode)
+namespace {
+
+// mkdir -p of path inside the root. A component that exists but does not open is a symlink
+// whose target is missing: dangling is set and the error returned, for the caller to resolve.
+Result<UniqueFd> makeDirsAlong(int rootfd, const std::string &path, mode_t mode, bool &dangling)
 {
-    auto existing = openInRoot(rootfd, requested, O_PATH | O_DIRECTORY);
-    if (existing)
-        return existing;
-    if (existing.error().code() != ENOENT)
-        return existing;
-    // A dangling symlink on the way (a destination "/run/x" where /run -> /var/run is missing)
-    // is followed inside the root and its target made, as runc and crun do; the components
-    // created below are never symlinks, so mkdirat never follows one.
-    const std::string path = HUSK_TRY(resolveInRoot(rootfd, requested));
     // Walk down: open each prefix in root, create the first missing component in its parent.
     UniqueFd parent = HUSK_TRY(openInRoot(rootfd, "/", O_PATH | O_DIRECTORY));
     std::string prefix;
@@ -150,35 +145,75 @@ Result<UniqueFd> mkdirAllInRoot(int rootfd, const std::string &requested, mode_t
         if (!fd) {
             if (fd.error().code() != ENOENT)
                 return fd;
-            if (::mkdirat(parent.get(), comp.c_str(), mode) < 0 && errno != EEXIST)
-                return failErrno("mkdir " + prefix + " in rootfs");
+            bool existed = false;
+            if (::mkdirat(parent.get(), comp.c_str(), mode) < 0) {
+                if (errno != EEXIST)
+                    return failErrno("mkdir " + prefix + " in rootfs");
+                existed = true;
+            }
             fd = openInRoot(rootfd, prefix, O_PATH | O_DIRECTORY);
-            if (!fd)
+            if (!fd) {
+                dangling = existed && fd.error().code() == ENOENT;
                 return fd;
+            }
         }
         parent = std::move(*fd);
     }
     return parent;
 }
 
-Result<UniqueFd> mkfileInRoot(int rootfd, const std::string &requested)
+} // namespace
+
+Result<UniqueFd> mkdirAllInRoot(int rootfd, const std::string &path, mode_t mode)
 {
-    auto existing = openInRoot(rootfd, requested, O_PATH);
+    auto existing = openInRoot(rootfd, path, O_PATH | O_DIRECTORY);
     if (existing)
         return existing;
     if (existing.error().code() != ENOENT)
         return existing;
-    const std::string path = HUSK_TRY(resolveInRoot(rootfd, requested));
+    bool dangling = false;
+    auto made = makeDirsAlong(rootfd, path, mode, dangling);
+    if (made || !dangling)
+        return made;
+    // A dangling symlink on the way (a destination "/run/x" where /run -> /var/run is missing)
+    // is followed inside the root and its target made, as runc and crun do. Only then: the
+    // usual path needs no resolution of its own.
+    const std::string resolved = HUSK_TRY(resolveInRoot(rootfd, path));
+    return makeDirsAlong(rootfd, resolved, mode, dangling);
+}
+
+namespace {
+
+// mkfileInRoot; followLink: a dangling symlink as the name is resolved once, then not again.
+Result<UniqueFd> makeFile(int rootfd, const std::string &path, bool followLink)
+{
+    auto existing = openInRoot(rootfd, path, O_PATH);
+    if (existing)
+        return existing;
+    if (existing.error().code() != ENOENT)
+        return existing;
     UniqueFd dir = HUSK_TRY(mkdirAllInRoot(rootfd, dirName(path), 0755));
     // O_PATH dir fds can't create files: reopen the parent for real, still inside the root.
     UniqueFd realDir = HUSK_TRY(openInRoot(rootfd, dirName(path), O_RDONLY | O_DIRECTORY));
     int fd = ::openat(realDir.get(), baseName(path).c_str(),
                       O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == ELOOP && followLink) {
+        // The name is a symlink whose target is missing: make the target, inside the root.
+        const std::string resolved = HUSK_TRY(resolveInRoot(rootfd, path));
+        return makeFile(rootfd, resolved, false);
+    }
     if (fd < 0 && errno != EEXIST)
         return failErrno("create " + path + " in rootfs");
     if (fd >= 0)
         ::close(fd);
     return openInRoot(rootfd, path, O_PATH);
+}
+
+} // namespace
+
+Result<UniqueFd> mkfileInRoot(int rootfd, const std::string &path)
+{
+    return makeFile(rootfd, path, true);
 }
 
 std::string fdPath(int fd)

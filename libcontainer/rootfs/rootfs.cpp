@@ -12,6 +12,7 @@
 #include <set>
 
 #include "common/file.h"
+#include "common/text.h"
 #include "libcontainer/rootfs/internal.h"
 #include "libcontainer/rootfs/paths.h"
 
@@ -27,35 +28,17 @@ struct MountLine {
     std::string fsType;     // after the " - " separator
 };
 
-std::vector<MountLine> readMountInfo(const std::string &info)
+std::vector<MountLine> readMountInfo(std::string_view info)
 {
     std::vector<MountLine> out;
-    size_t pos = 0;
-    while (pos < info.size()) {
-        size_t end = info.find('\n', pos);
-        if (end == std::string::npos)
-            end = info.size();
-        std::string_view line(info.data() + pos, end - pos);
-        pos = end + 1;
-        std::vector<std::string_view> fields;
-        size_t p = 0;
-        while (p < line.size()) {
-            size_t q = line.find(' ', p);
-            if (q == std::string_view::npos)
-                q = line.size();
-            fields.push_back(line.substr(p, q - p));
-            p = q + 1;
-        }
-        auto sep = std::find(fields.begin(), fields.end(), "-");
-        if (fields.size() < 7 || sep == fields.end() || sep - fields.begin() < 6 ||
-            fields.end() - sep < 2)
+    for (const std::string &line : split(info, '\n')) {
+        // id parent maj:min root mountpoint options [optional...] - fstype source superoptions
+        std::vector<std::string> f = split(line, ' ');
+        auto sep = std::find(f.begin(), f.end(), "-");
+        if (sep == f.end() || sep - f.begin() < 6 || f.end() - sep < 2)
             continue;
-        MountLine m{std::string(fields[3]), std::string(fields[4]), {}, std::string(sep[1])};
-        for (auto it = fields.begin() + 6; it != sep; ++it) {
-            if (!m.optional.empty())
-                m.optional += ' ';
-            m.optional += *it;
-        }
+        MountLine m{f[3], f[4], {}, sep[1]};
+        m.optional = joined(std::vector<std::string>(f.begin() + 6, sep), " ");
         out.push_back(std::move(m));
     }
     return out;
@@ -95,7 +78,7 @@ Result<void> hideHostProcAndSys(const std::string &rootfs)
 {
     std::string info = HUSK_TRY(readFile("/proc/self/mountinfo"));
     std::vector<MountLine> mounts = readMountInfo(info);
-    // Deepest first, so a covered parent does not hide a child still to be handled.
+    // Newest first: a mount listed later may sit on one listed earlier, and is handled before it.
     for (auto it = mounts.rbegin(); it != mounts.rend(); ++it) {
         const MountLine &m = *it;
         if (m.root != "/" || (m.fsType != "proc" && m.fsType != "sysfs"))

@@ -670,6 +670,17 @@ json Fixture::probeDetached(const std::vector<std::string> &args,
     return value;
 }
 
+CommandResult Fixture::createMustFail()
+{
+    bundle.setProbeArgs({"exit", "0"});
+    bundle.save();
+    std::string id = newId();
+    CommandResult r = create(id);
+    BOOST_TEST(r.failed(), r.describe());
+    BOOST_TEST(!state(id).has_value(), "create of " << id << " failed but left its state");
+    return r;
+}
+
 std::string Fixture::startWaiting()
 {
     bundle.setProbeArgs({"wait-signal"});

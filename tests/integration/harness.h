@@ -213,6 +213,10 @@ public:
     /// Creates and starts a container running the probe's wait-signal, waiting until it is
     /// ready for signals; returns its id.
     std::string startWaiting();
+    /// Saves the bundle with the probe's `exit 0`, runs `create` with a fresh id and checks
+    /// that it failed the proper way (exit code, no crash, no hang) and left no state; returns
+    /// the result, for the caller to check the message.
+    CommandResult createMustFail();
 
     /// The test's bundle.
     Bundle bundle;

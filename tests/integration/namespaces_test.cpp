@@ -554,12 +554,7 @@ BOOST_FIXTURE_TEST_CASE(idmap_without_any_mapping_fails, Fixture)
 {
     fs::path src = makeOwnedDir(bundle);
     bundle.config()["mounts"].push_back(bindMount(src, "/data", {"bind", "idmap"}));
-    bundle.setProbeArgs({"exit", "0"});
-    bundle.save();
-    std::string id = newId();
-    CommandResult r = create(id);
-    BOOST_TEST(r.failed(), r.describe());
-    BOOST_TEST(!state(id).has_value());
+    createMustFail();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -236,12 +236,8 @@ BOOST_FIXTURE_TEST_CASE(a_symlink_loop_destination_is_an_error, Fixture)
     fs::create_symlink("/mnt/loop-b", bundle.rootfs() / "mnt/loop-a");
     fs::create_symlink("/mnt/loop-a", bundle.rootfs() / "mnt/loop-b");
     addMount(bundle, "/mnt/loop-a", "tmpfs", "tmpfs", {"size=64k"});
-    bundle.setProbeArgs({"exit", "0"});
-    bundle.save();
-    std::string id = newId();
-    CommandResult r = create(id);
-    BOOST_TEST(r.failed(), r.describe());
-    BOOST_TEST(!state(id).has_value());
+    CommandResult r = createMustFail();
+    BOOST_TEST(r.err.find("symbolic links") != std::string::npos, r.err);
 }
 
 BOOST_FIXTURE_TEST_CASE(proc_on_a_symlink_is_refused, Fixture)
@@ -514,19 +510,6 @@ BOOST_FIXTURE_TEST_CASE(config_devices_created, Fixture)
     BOOST_TEST(p["mode"] == 0620);
 }
 
-BOOST_FIXTURE_TEST_CASE(device_outside_dev, Fixture)
-{
-    // The spec asks only for a path in the container; runc and crun make it anywhere.
-    bundle.config()["linux"]["devices"] = {{{"path", "/husk-devices/null"},
-                                            {"type", "c"},
-                                            {"major", 1},
-                                            {"minor", 3},
-                                            {"fileMode", 0666}}};
-    json st = probe({"stat", "/husk-devices/null"});
-    BOOST_TEST(st["type"] == "char", st.dump());
-    BOOST_TEST(st["rdevMinor"] == 3);
-}
-
 BOOST_FIXTURE_TEST_CASE(devices_bound_into_a_user_namespace_are_nosuid_noexec, Fixture,
                         *boost::unit_test::precondition(notRunc))
 {
@@ -549,16 +532,18 @@ BOOST_FIXTURE_TEST_CASE(devices_bound_into_a_user_namespace_are_nosuid_noexec, F
     }
 }
 
-BOOST_FIXTURE_TEST_CASE(device_in_subdirectory, Fixture)
+BOOST_FIXTURE_TEST_CASE(devices_in_subdirectories_and_outside_dev, Fixture)
 {
-    bundle.config()["linux"]["devices"] = {{{"path", "/dev/husk/sub/null"},
-                                            {"type", "c"},
-                                            {"major", 1},
-                                            {"minor", 3},
-                                            {"fileMode", 0666}}};
-    json st = probe({"stat", "/dev/husk/sub/null"});
-    BOOST_TEST(st["type"] == "char", st.dump());
-    BOOST_TEST(st["rdevMinor"] == 3);
+    // The spec asks only for a path in the container; runc and crun make it anywhere, with
+    // the directories it needs.
+    for (const std::string path : {"/dev/husk/sub/null", "/husk-devices/null"})
+        bundle.config()["linux"]["devices"].push_back(
+            {{"path", path}, {"type", "c"}, {"major", 1}, {"minor", 3}, {"fileMode", 0666}});
+    for (const std::string path : {"/dev/husk/sub/null", "/husk-devices/null"}) {
+        json st = probe({"stat", path});
+        BOOST_TEST(st["type"] == "char", path << ": " << st.dump());
+        BOOST_TEST(st["rdevMinor"] == 3, path);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
