@@ -286,7 +286,7 @@ Result<DeletedContainer> deleteContainer(const GlobalOptions &g, const std::stri
         return std::unexpected(opened.error());
     }
     ContainerDir dir = std::move(*opened);
-    auto loaded = dir.load();
+    auto loaded = dir.load(ContainerDir::Config::Summary);
     if (!loaded) {
         // A husk killed before its first record leaves only a directory: stopped, as `state`
         // reports it, so plain delete removes it. Anything else needs --force, and then what
@@ -298,6 +298,12 @@ Result<DeletedContainer> deleteContainer(const GlobalOptions &g, const std::stri
                                         "what is left of it)");
     }
     StateRecord rec = std::move(*loaded);
+    // The config names the net devices to give back and the poststop hooks. When it cannot
+    // be read, the record still says what to remove: that goes ahead, and the warning says
+    // what could not be done.
+    if (auto config = dir.loadConfig(rec); !config)
+        log::warn("delete " + id + ": " + config.error().what() +
+                  ": no poststop hooks run, no net devices moved back");
     Status s = liveStatus(dir, rec);
     if (!canDelete(s) && !force)
         return fail("cannot delete container \"" + id + "\" that is " + std::string(statusName(s)) +

@@ -89,7 +89,7 @@ int64_t monotonicMs()
 
 Result<void> pauseContainer(const GlobalOptions &g, const std::string &id)
 {
-    LockedContainer c = HUSK_TRY(lockContainer(g, id));
+    LockedContainer c = HUSK_TRY(lockContainer(g, id, ContainerDir::Config::Summary));
     if (!canPause(c.status))
         return fail("cannot pause a container that is " + std::string(statusName(c.status)));
     cgroups::CgroupManager cg(c.rec.cgroup);
@@ -104,7 +104,7 @@ Result<void> pauseContainer(const GlobalOptions &g, const std::string &id)
 
 Result<void> resumeContainer(const GlobalOptions &g, const std::string &id)
 {
-    LockedContainer c = HUSK_TRY(lockContainer(g, id));
+    LockedContainer c = HUSK_TRY(lockContainer(g, id, ContainerDir::Config::Summary));
     if (c.status != Status::Paused)
         return fail("cannot resume a container that is " + std::string(statusName(c.status)) +
                     " (only a paused one)");
@@ -140,7 +140,7 @@ Result<void> containerEvents(const GlobalOptions &g, const std::string &id, cons
     HUSK_TRY(validateId(id));
     StateStore store = HUSK_TRY(StateStore::open(g.root));
     ContainerDir dir = HUSK_TRY(store.openContainer(id));
-    StateRecord rec = HUSK_TRY(dir.load());
+    StateRecord rec = HUSK_TRY(dir.load(ContainerDir::Config::Summary));
     if (liveStatus(dir, rec) == Status::Stopped)
         return fail("container \"" + id + "\" is not running");
     cgroups::CgroupManager cg(rec.cgroup);

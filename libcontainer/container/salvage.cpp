@@ -58,8 +58,10 @@ bool exists(const std::string &path)
 
 bool madeNothing(const ContainerDir &dir, const std::string &id)
 {
-    if (!visibleEntries(dir.fd(), ".").empty())
-        return false;
+    // A create writes config.json just before its first state.json: alone, it is nothing made.
+    for (const std::string &name : visibleEntries(dir.fd(), "."))
+        if (name != "config.json")
+            return false;
     // A record removed by hand from a running container leaves an empty directory too; its
     // cgroups tell the two apart (for the default cgroupsPath).
     auto layout = cgroups::detectLayout();
@@ -78,7 +80,7 @@ Result<DeletedContainer> deleteWithoutRecord(StateStore &store, ContainerDir &di
                                              const std::string &id, const Error &why)
 {
     // Record before act: a create writes state.json before it makes anything else, so a
-    // directory with nothing in it is all a create killed that early made.
+    // directory with nothing in it (but config.json) is all a create killed that early made.
     if (why.code() == ENOENT && madeNothing(dir, id)) {
         HUSK_TRY(store.remove(id));
         return DeletedContainer{};

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string_view>
 
+#include "common/crash_point.h"
 #include "common/file.h"
 #include "common/log.h"
 #include "spec/parse.h"
@@ -23,6 +24,8 @@ namespace {
 
 // The name a create makes its directory under before renaming it into place.
 constexpr std::string_view kNewPrefix = ".new-";
+// The recorded config, beside state.json.
+constexpr const char *kConfigName = "config.json";
 
 // A create killed between its mkdir and its rename leaves an empty, unlocked directory under
 // a temporary name. A live one holds the lock from just after its mkdir; the age check keeps
@@ -58,7 +61,7 @@ nlohmann::json stateRecordToJson(const StateRecord &r)
                    {"removeIfEmpty", r.cgroup.removeIfEmpty}};
     if (!r.cgroup.systemdUnit.empty())
         j["cgroup"]["systemdUnit"] = r.cgroup.systemdUnit;
-    j["config"] = r.config;
+    j["configOciVersion"] = recordedOciVersion(r);
     return j;
 }
 
@@ -110,7 +113,17 @@ Result<StateRecord> stateRecordFromJson(const nlohmann::json &j)
             r.cgroup.removeIfEmpty = c->value("removeIfEmpty", std::vector<std::string>{});
             r.cgroup.systemdUnit = c->value("systemdUnit", "");
         }
-        r.config = j.value("config", nlohmann::json::object());
+        if (auto c = j.find("config"); c != j.end()) {
+            // Written by an earlier husk: the config inside the state. The next save moves it
+            // to config.json.
+            r.config = *c;
+        } else {
+            r.config = nlohmann::json::object();
+            if (auto v = j.find("configOciVersion"); v != j.end() && v->is_string())
+                r.config["ociVersion"] = *v;
+            r.configSummary = true;
+            r.configStored = true;
+        }
         return r;
     } catch (const nlohmann::json::exception &e) {
         return fail(std::string("state.json: ") + e.what());
@@ -166,6 +179,7 @@ std::map<std::string, spec::NetDevice> recordedNetDevices(const StateRecord &rec
 
 void recordResources(StateRecord &rec, const nlohmann::json &resources)
 {
+    rec.configStored = false; // the next save writes config.json
     nlohmann::json &config = rec.config;
     if (!config.is_object())
         config = nlohmann::json::object();
@@ -204,14 +218,16 @@ bool ContainerDir::lockedElsewhere() const
     return busy;
 }
 
-Result<void> ContainerDir::save(const StateRecord &r)
+Result<void> ContainerDir::save(StateRecord &r)
 {
-    // Saving a record read without its config would erase the config from state.json.
-    if (r.configSummary)
-        return fail("internal error: state of " + r.id +
-                        " was read without its config and "
-                        "cannot be saved",
-                    EINVAL);
+    if (!r.configStored) {
+        // A config read in part lives only in an earlier husk's state.json, which this save
+        // replaces: read the rest first, or it would be lost.
+        HUSK_TRY(loadConfig(r));
+        HUSK_TRY(writeFileAtomic(fd_.get(), kConfigName, r.config.dump(), 0600));
+        r.configStored = true;
+        crashPoint("state.config"); // a create's first: config.json and no state.json
+    }
     std::string text = stateRecordToJson(r).dump();
     return writeFileAtomic(fd_.get(), "state.json", text, 0600);
 }
@@ -220,7 +236,8 @@ Result<StateRecord> ContainerDir::load(Config part) const
 {
     nlohmann::json::parser_callback_t summary;
     if (part == Config::Summary) {
-        // Keys of the top-level object are at depth 1, the config's own at depth 2.
+        // A state.json of an earlier husk embeds the config: build only its ociVersion. Keys
+        // of the top-level object are at depth 1, the config's own at depth 2.
         summary = [inConfig = false](int depth, nlohmann::json::parse_event_t event,
                                      nlohmann::json &parsed) mutable {
             if (event != nlohmann::json::parse_event_t::key)
@@ -234,8 +251,32 @@ Result<StateRecord> ContainerDir::load(Config part) const
     }
     nlohmann::json j = HUSK_TRY_CTX(spec::readJsonFileAt(fd_.get(), "state.json", summary), path_);
     StateRecord r = HUSK_TRY_CTX(stateRecordFromJson(j), path_);
-    r.configSummary = part == Config::Summary;
+    if (part == Config::Summary && !r.configSummary) {
+        nlohmann::json version = r.config.is_object()
+                                     ? r.config.value("ociVersion", nlohmann::json())
+                                     : nlohmann::json();
+        r.config = nlohmann::json::object();
+        if (version.is_string())
+            r.config["ociVersion"] = version;
+        r.configSummary = true;
+    }
+    if (part == Config::Whole)
+        HUSK_TRY(loadConfig(r));
     return r;
+}
+
+Result<void> ContainerDir::loadConfig(StateRecord &r) const
+{
+    if (!r.configSummary)
+        return {};
+    if (!r.configStored) { // embedded in a state.json of an earlier husk
+        nlohmann::json j = HUSK_TRY_CTX(spec::readJsonFileAt(fd_.get(), "state.json"), path_);
+        r.config = j.value("config", nlohmann::json::object());
+    } else {
+        r.config = HUSK_TRY_CTX(spec::readJsonFileAt(fd_.get(), kConfigName), path_);
+    }
+    r.configSummary = false;
+    return {};
 }
 
 bool ContainerDir::hasExecFifo() const

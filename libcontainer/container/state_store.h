@@ -1,7 +1,9 @@
 #pragma once
 
-// The on-disk state of containers: <root>/<id>/state.json (written atomically), the exec fifo,
-// and a per-container flock on the container directory so two commands never interleave.
+// The on-disk state of containers: <root>/<id>/state.json (small, rewritten at each change),
+// <root>/<id>/config.json (the config the container was created with, written before the first
+// state.json and again only by update), both written atomically; the exec fifo; and a
+// per-container flock on the container directory so two commands never interleave.
 
 #include <sys/types.h>
 
@@ -38,17 +40,23 @@ struct StateRecord {
     uid_t owner = 0;
     std::map<std::string, std::string> annotations;
     CgroupRecord cgroup;
-    nlohmann::json config;      // the config the container was created with
-    bool configSummary = false; // loaded with Config::Summary: config is partial, never saved
+    nlohmann::json config; // the config the container was created with
+    // config holds only its ociVersion (loaded with Config::Summary): never written out.
+    bool configSummary = false;
+    // config.json on disk holds config as it is: save() need not write it. False for a new
+    // record, after recordResources, and for a state.json of an earlier husk, which embedded it.
+    bool configStored = false;
 };
 
-/// Serializes a record to the state.json document.
+/// Serializes a record to the state.json document (the config itself goes to config.json;
+/// state.json keeps its ociVersion).
 nlohmann::json stateRecordToJson(const StateRecord &r);
-/// Parses a state.json document.
+/// Parses a state.json document. Its config is the summary (configSummary), or the whole
+/// config when the document embeds it (as an earlier husk wrote it).
 [[nodiscard]] Result<StateRecord> stateRecordFromJson(const nlohmann::json &j);
 
 // What later commands read of the config a container was created with (not the bundle's
-// current one: it may have changed since, and must not affect the container). state.json keeps
+// current one: it may have changed since, and must not affect the container). config.json keeps
 // the config whole, for exec; these read it here, the one place that knows its JSON.
 
 /// config.ociVersion, "" when absent.
@@ -81,16 +89,20 @@ public:
     /// Whether another command holds the lock now (a create holds it from its first record to
     /// its end, so a `creating` record whose lock is free was left by a killed create).
     bool lockedElsewhere() const;
-    /// Writes state.json atomically.
-    [[nodiscard]] Result<void> save(const StateRecord &r);
-    /// What of the recorded config load() builds.
+    /// Writes state.json atomically, after config.json when that is not stored yet (record
+    /// before act: a state.json never names a config that is not on disk).
+    [[nodiscard]] Result<void> save(StateRecord &r);
+    /// What of the recorded config load() reads.
     enum class Config {
-        Whole,   // for the commands that act on it: start, exec, delete, update
-        Summary, // only config.ociVersion, for state, list, kill and ps (never saved back)
+        Whole,   // for the commands that act on it: start, exec, update, events
+        Summary, // only config.ociVersion (in state.json): state, list, kill, ps, pause
     };
-    /// Reads state.json. With Config::Summary the recorded config (most of the file) is read
-    /// past without being built: state, list and kill need only its ociVersion.
+    /// Reads state.json, and with Config::Whole config.json too. state, list and kill read
+    /// only the small state.json.
     [[nodiscard]] Result<StateRecord> load(Config part = Config::Whole) const;
+    /// Reads the whole config into a record loaded with Config::Summary (delete reads it apart,
+    /// so that an unreadable config does not hide the record of what to remove).
+    [[nodiscard]] Result<void> loadConfig(StateRecord &r) const;
     /// Whether the exec fifo still exists (the container was created but not started).
     bool hasExecFifo() const;
     /// Creates the exec fifo.

@@ -104,7 +104,9 @@ BOOST_AUTO_TEST_CASE(to_json_fields)
     StateRecord plain = fullRecord();
     plain.cgroup.systemdUnit.clear();
     BOOST_TEST(!stateRecordToJson(plain).at("cgroup").contains("systemdUnit"));
-    BOOST_TEST(j.at("config").at("ociVersion") == "1.2.0");
+    // The config goes to config.json; state.json keeps what `state` prints of it.
+    BOOST_TEST(!j.contains("config"));
+    BOOST_TEST(j.at("configOciVersion") == "1.2.0");
 }
 
 BOOST_AUTO_TEST_CASE(round_trip_every_field)
@@ -112,7 +114,11 @@ BOOST_AUTO_TEST_CASE(round_trip_every_field)
     StateRecord r = fullRecord();
     // Through text as well, as on disk.
     nlohmann::json j = nlohmann::json::parse(stateRecordToJson(r).dump());
-    checkEqual(require(stateRecordFromJson(j)), r);
+    StateRecord back = require(stateRecordFromJson(j));
+    BOOST_TEST(back.configSummary);
+    BOOST_TEST(back.config == (nlohmann::json{{"ociVersion", "1.2.0"}}));
+    back.config = r.config; // the rest is config.json's (store/save_and_load)
+    checkEqual(back, r);
 }
 
 BOOST_AUTO_TEST_CASE(round_trip_every_status)
@@ -224,29 +230,99 @@ BOOST_AUTO_TEST_CASE(save_and_load)
     requireOk(d.save(r));
     checkEqual(require(other.load()), r);
     BOOST_TEST(permissions(tmp / "redis-1/state.json") == 0600U);
+    BOOST_TEST(permissions(tmp / "redis-1/config.json") == 0600U);
+    BOOST_TEST(nlohmann::json::parse(std::ifstream(tmp / "redis-1/config.json")) == r.config);
 }
 
-BOOST_AUTO_TEST_CASE(summary_load_keeps_only_the_config_s_oci_version)
+BOOST_AUTO_TEST_CASE(config_json_is_written_first_and_only_when_it_changed)
 {
-    // state, list and kill read past the recorded config; a record read so must never be
-    // written back, or state.json would lose the config.
+    TempDir tmp;
+    StateStore s = require(StateStore::open(tmp.path()));
+    ContainerDir d = require(s.create("c1"));
+    StateRecord r = fullRecord();
+    BOOST_TEST(!r.configStored);
+    requireOk(d.save(r));
+    BOOST_TEST(r.configStored);
+    // Later saves (status, pid) leave config.json alone: its inode stays.
+    struct stat before {};
+    BOOST_REQUIRE(::stat((tmp / "c1/config.json").c_str(), &before) == 0);
+    r.status = Status::Running;
+    requireOk(d.save(r));
+    struct stat after {};
+    BOOST_REQUIRE(::stat((tmp / "c1/config.json").c_str(), &after) == 0);
+    BOOST_TEST(before.st_ino == after.st_ino);
+    // update's merge marks it changed, and the next save writes it.
+    recordResources(r, nlohmann::json{{"pids", {{"limit", 10}}}});
+    BOOST_TEST(!r.configStored);
+    requireOk(d.save(r));
+    BOOST_TEST(require(d.load()).config["linux"]["resources"]["pids"]["limit"] == 10);
+    // A config.json that fails to write leaves the old state.json: the record never names a
+    // config that is not on disk.
+    fs::remove(tmp / "c1/config.json");
+    fs::create_directory(tmp / "c1/config.json"); // rename over a directory fails
+    recordResources(r, nlohmann::json{{"pids", {{"limit", 20}}}});
+    r.status = Status::Paused;
+    BOOST_TEST(!d.save(r));
+    BOOST_TEST((require(d.load(ContainerDir::Config::Summary)).status == Status::Running));
+}
+
+BOOST_AUTO_TEST_CASE(summary_load_reads_only_state_json)
+{
+    // state, list and kill read the small state.json alone; a record read so may be saved
+    // (pause does), and config.json stays as it was.
     TempDir tmp;
     StateStore s = require(StateStore::open(tmp.path()));
     ContainerDir d = require(s.create("redis-1"));
     StateRecord r = fullRecord();
     r.annotations["config"] = "an annotation named config is not the config";
     requireOk(d.save(r));
+    std::ofstream(tmp / "redis-1/config.json", std::ios::app) << "[[["; // unreadable now
     StateRecord summary = require(d.load(ContainerDir::Config::Summary));
     BOOST_TEST(summary.config == (nlohmann::json{{"ociVersion", "1.2.0"}}));
     BOOST_TEST(summary.configSummary);
     BOOST_TEST((summary.annotations == r.annotations));
     BOOST_TEST((summary.cgroup.paths == r.cgroup.paths));
     BOOST_TEST(summary.pid == r.pid);
-    auto saved = d.save(summary);
-    BOOST_TEST(!saved.has_value());
+    BOOST_TEST(errorText(d.load()).find("config.json: syntax error") != std::string::npos,
+               errorText(d.load()));
+    BOOST_TEST(errorText(d.loadConfig(summary)).find("config.json") != std::string::npos);
+    BOOST_TEST(summary.configSummary); // still the summary after a failed loadConfig
+
+    // Saved from the summary: state.json changes, config.json is not touched.
+    r.configStored = false; // the good config back
+    requireOk(d.save(r));
+    summary = require(d.load(ContainerDir::Config::Summary));
+    summary.status = Status::Stopped;
+    requireOk(d.save(summary));
     StateRecord whole = require(d.load());
-    checkEqual(whole, r);
+    BOOST_TEST((whole.status == Status::Stopped));
+    BOOST_TEST(whole.config == r.config);
     BOOST_TEST(!whole.configSummary);
+}
+
+BOOST_AUTO_TEST_CASE(a_state_json_with_the_config_inside_still_loads_and_moves_it_out)
+{
+    // The layout of an earlier husk: one state.json, config embedded. Containers it made
+    // outlive an upgrade.
+    TempDir tmp;
+    StateStore s = require(StateStore::open(tmp.path()));
+    ContainerDir d = require(s.create("old"));
+    StateRecord r = fullRecord();
+    nlohmann::json legacy = stateRecordToJson(r);
+    legacy.erase("configOciVersion");
+    legacy["config"] = r.config;
+    std::ofstream(tmp / "old/state.json") << legacy.dump();
+    checkEqual(require(d.load()), r);
+    StateRecord summary = require(d.load(ContainerDir::Config::Summary));
+    BOOST_TEST(summary.config == (nlohmann::json{{"ociVersion", "1.2.0"}}));
+    // pause saves a summary record: the config is read first and moved to config.json.
+    summary.status = Status::Paused;
+    requireOk(d.save(summary));
+    BOOST_TEST((entries(tmp / "old") == std::set<std::string>{"config.json", "state.json"}));
+    BOOST_TEST(!nlohmann::json::parse(std::ifstream(tmp / "old/state.json")).contains("config"));
+    StateRecord whole = require(d.load());
+    BOOST_TEST(whole.config == r.config);
+    BOOST_TEST((whole.status == Status::Paused));
 }
 
 BOOST_AUTO_TEST_CASE(load_errors)
@@ -272,6 +348,19 @@ BOOST_AUTO_TEST_CASE(load_errors)
     BOOST_TEST(
         errorText(d.load()).starts_with(tmp / "c1" + ": state.json: exceeded max depth 1000"),
         errorText(d.load()));
+    // The same in config.json: an error for what needs the config, none for state.
+    {
+        std::ofstream(tmp / "c1/state.json", std::ios::trunc)
+            << R"({"id": "c1", "status": "created", "pid": 1, "initStartTime": 1, "bundle": "/b"})";
+        std::ofstream(tmp / "c1/config.json")
+            << std::string(200000, '[') << std::string(200000, ']');
+    }
+    BOOST_TEST(
+        errorText(d.load()).starts_with(tmp / "c1" + ": config.json: exceeded max depth 1000"),
+        errorText(d.load()));
+    BOOST_TEST(require(d.load(ContainerDir::Config::Summary)).id == "c1");
+    fs::remove(tmp / "c1/config.json");
+    BOOST_TEST(errorCode(d.load()) == ENOENT);
     // Numbers that do not fit: a float out of range was undefined behaviour in the conversion
     // (found by tests/fuzz state); a fraction, a negative pid or one beyond pid_t is no pid.
     auto withNumbers = [&](const std::string &pid, const std::string &start) {
@@ -338,8 +427,9 @@ BOOST_AUTO_TEST_CASE(save_leaves_no_temp_file)
     for (int i = 0; i < 3; ++i) {
         StateRecord r = fullRecord();
         r.pid = 100 + i;
+        r.configStored = i == 2; // config.json written or not, never a temporary file left
         requireOk(d.save(r));
-        BOOST_TEST((entries(tmp / "c1") == std::set<std::string>{"state.json"}));
+        BOOST_TEST((entries(tmp / "c1") == std::set<std::string>{"config.json", "state.json"}));
     }
 }
 
@@ -364,9 +454,12 @@ BOOST_AUTO_TEST_CASE(readers_never_see_a_partial_file)
     std::atomic<bool> done{false};
     std::atomic<int> saveErrors{0};
     std::thread t([&] {
-        for (int i = 0; i < kSaves; ++i)
-            if (!writer.save(i % 2 ? a : b))
+        for (int i = 0; i < kSaves; ++i) {
+            StateRecord &r = i % 2 ? a : b;
+            r.configStored = false; // both files rewritten each time
+            if (!writer.save(r))
                 ++saveErrors;
+        }
         done = true;
     });
     int loads = 0;
@@ -375,8 +468,11 @@ BOOST_AUTO_TEST_CASE(readers_never_see_a_partial_file)
     while (!done || loads < 10) {
         auto r = reader.load();
         ++loads;
+        // Each file is whole; the two are written one after the other, and only a command
+        // holding the lock (update) changes the config, so a reader without it may see one
+        // save's state beside the next one's config.
         if (!r || (r->pid != 1 && r->pid != 2) ||
-            r->config["padding"].size() != (r->pid == 1 ? 4000U : 6000U)) {
+            (r->config["padding"].size() != 4000U && r->config["padding"].size() != 6000U)) {
             if (bad++ == 0)
                 firstBad = r ? "wrong content" : r.error().what();
         }
@@ -385,7 +481,7 @@ BOOST_AUTO_TEST_CASE(readers_never_see_a_partial_file)
     BOOST_TEST(saveErrors == 0);
     BOOST_TEST(bad == 0, bad << " of " << loads << " loads failed, first: " << firstBad);
     BOOST_TEST_MESSAGE(loads << " loads during " << kSaves << " saves");
-    BOOST_TEST((entries(tmp / "big") == std::set<std::string>{"state.json"}));
+    BOOST_TEST((entries(tmp / "big") == std::set<std::string>{"config.json", "state.json"}));
 }
 
 BOOST_AUTO_TEST_CASE(list_containers)
@@ -405,7 +501,8 @@ BOOST_AUTO_TEST_CASE(list_containers)
 
     // A container that happens to be named "ipam" still counts once it has state.
     ContainerDir ipam = require(s.create("ipam"));
-    requireOk(ipam.save(fullRecord()));
+    StateRecord ipamRecord = fullRecord();
+    requireOk(ipam.save(ipamRecord));
     expected = {"b0", "c1", "c2", "ipam"};
     BOOST_TEST(require(s.list()) == expected, boost::test_tools::per_element());
 }
@@ -416,7 +513,8 @@ BOOST_AUTO_TEST_CASE(remove_container)
     StateStore s = require(StateStore::open(tmp.path()));
     {
         ContainerDir d = require(s.create("c1"));
-        requireOk(d.save(fullRecord()));
+        StateRecord r = fullRecord();
+        requireOk(d.save(r));
         requireOk(d.makeExecFifo());
         std::ofstream(tmp / "c1/.state.json.tmp") << "left over";
     }
