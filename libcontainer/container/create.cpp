@@ -13,6 +13,7 @@
 #include "common/crash_point.h"
 #include "common/file.h"
 #include "common/log.h"
+#include "libcontainer/cgroups/attach_warmup.h"
 #include "libcontainer/cgroups/manager.h"
 #include "libcontainer/cgroups/systemd.h"
 #include "libcontainer/cgroups/systemd_dbus.h"
@@ -141,6 +142,8 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bu
     cgroups::CgroupManager cg =
         HUSK_TRY(g.systemdCgroup ? cgroups::CgroupManager::forSystemd(layout, cgroupsPath, o.id)
                                  : cgroups::CgroupManager::forNew(layout, cgroupsPath, o.id));
+    // v1: the init's join waits for an RCU grace period; started now, it passes meanwhile.
+    UniqueFd attachWarmup = cg.systemdOwned() ? UniqueFd() : cgroups::startAttachWarmup();
     CreatePlan plan = HUSK_TRY(planCreate(
         config, namespaces, o, CreateFacts{bundle.path, ::geteuid() != 0, cg.record().paths}));
     struct stat st;
@@ -263,6 +266,7 @@ Result<pid_t> createContainer(const GlobalOptions &g, const CreateOptions &o, Bu
         rec.cgroup = cg.record();
         HUSK_TRY(dir.save(rec));
     } else {
+        cgroups::finishAttachWarmup(attachWarmup);
         HUSK_TRY(cg.addProcess(pid, init.placedInCgroup));
     }
     crashPoint("create.joined");

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/file.h"
+#include "libcontainer/cgroups/attach_warmup.h"
 #include "libcontainer/cgroups/layout.h"
 #include "libcontainer/cgroups/manager.h"
 
@@ -559,6 +560,27 @@ int touch(size_t size)
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(live_v1, *boost::unit_test::precondition(needsRootAndV1))
+
+BOOST_AUTO_TEST_CASE(attach_warmup_moves_only_its_own_child_to_where_it_was)
+{
+    // The warm-up child writes "0" (itself) to its own cgroup.procs and exits: this process's
+    // cgroups stay as they were, nothing is left to reap, and a join right after is quick.
+    const std::string before = require(readFile("/proc/self/cgroup"));
+    UniqueFd child = cgroups::startAttachWarmup();
+    BOOST_REQUIRE_MESSAGE(child, "no warm-up child on a v1 host as root");
+    cgroups::finishAttachWarmup(child);
+    BOOST_TEST(!child);
+    BOOST_TEST(require(readFile("/proc/self/cgroup")) == before);
+    errno = 0;
+    BOOST_TEST(::waitpid(-1, nullptr, WNOHANG) == -1); // reaped: no child of ours is left
+    BOOST_TEST(errno == ECHILD);
+    // Again right away (the grace period has passed): the same, and again nothing left.
+    UniqueFd again = cgroups::startAttachWarmup();
+    BOOST_TEST(static_cast<bool>(again));
+    cgroups::finishAttachWarmup(again);
+    BOOST_TEST(::waitpid(-1, nullptr, WNOHANG) == -1);
+    BOOST_TEST(require(readFile("/proc/self/cgroup")) == before);
+}
 
 BOOST_AUTO_TEST_CASE(apply_every_resource_and_read_back)
 {
