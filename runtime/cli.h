@@ -34,10 +34,15 @@ struct Context {
 /// Reports a failed command ("husk: <what>: <error>") and returns kFailure.
 int report(const std::string &what, const Error &e);
 
-/// Registers create, start, run, delete.
-void addLifecycleCommands(CLI::App &app, Context &ctx);
-/// Registers state, list, kill.
-void addQueryCommands(CLI::App &app, Context &ctx);
+// One function per command of the hot path: only the command given is built (main.cpp).
+void addCreateCommand(CLI::App &app, Context &ctx);
+void addStartCommand(CLI::App &app, Context &ctx);
+void addRunCommand(CLI::App &app, Context &ctx);
+void addDeleteCommand(CLI::App &app, Context &ctx);
+void addStateCommand(CLI::App &app, Context &ctx);
+void addListCommand(CLI::App &app, Context &ctx);
+void addKillCommand(CLI::App &app, Context &ctx);
+void addPsCommand(CLI::App &app, Context &ctx);
 /// Registers exec.
 void addExecCommand(CLI::App &app, Context &ctx);
 /// Registers pause, resume, update, events.

@@ -47,7 +47,7 @@ int listenFds()
 
 } // namespace
 
-void addLifecycleCommands(CLI::App &app, Context &ctx)
+void addCreateCommand(CLI::App &app, Context &ctx)
 {
     static CreateFlags create;
     CLI::App *c = app.add_subcommand("create", "create a container (its init waits for start)");
@@ -59,7 +59,10 @@ void addLifecycleCommands(CLI::App &app, Context &ctx)
             return r ? kOk : report("create " + create.opts.id, r.error());
         };
     });
+}
 
+void addStartCommand(CLI::App &app, Context &ctx)
+{
     static std::string startId;
     CLI::App *s = app.add_subcommand("start", "run the user process of a created container");
     s->add_option("container-id", startId, "the container's id")->required();
@@ -69,7 +72,10 @@ void addLifecycleCommands(CLI::App &app, Context &ctx)
             return r ? kOk : report("start " + startId, r.error());
         };
     });
+}
 
+void addRunCommand(CLI::App &app, Context &ctx)
+{
     static CreateFlags run;
     CLI::App *r = app.add_subcommand("run", "create and start a container, wait for it, delete it");
     addCreateFlags(r, run);
@@ -83,7 +89,10 @@ void addLifecycleCommands(CLI::App &app, Context &ctx)
             return res ? *res : report("run " + run.opts.id, res.error());
         };
     });
+}
 
+void addDeleteCommand(CLI::App &app, Context &ctx)
+{
     static std::string deleteId;
     static bool force = false;
     CLI::App *d = app.add_subcommand("delete", "delete a stopped container and its resources");

@@ -37,7 +37,7 @@ void printTable(const std::vector<spec::State> &states)
 
 } // namespace
 
-void addQueryCommands(CLI::App &app, Context &ctx)
+void addStateCommand(CLI::App &app, Context &ctx)
 {
     static std::string stateId;
     CLI::App *st = app.add_subcommand("state", "print a container's state as JSON");
@@ -51,7 +51,10 @@ void addQueryCommands(CLI::App &app, Context &ctx)
             return kOk;
         };
     });
+}
 
+void addListCommand(CLI::App &app, Context &ctx)
+{
     static std::string format = "table";
     static bool quiet = false;
     CLI::App *ls = app.add_subcommand("list", "list the containers under --root");
@@ -80,7 +83,10 @@ void addQueryCommands(CLI::App &app, Context &ctx)
             return kOk;
         };
     });
+}
 
+void addKillCommand(CLI::App &app, Context &ctx)
+{
     static std::string killId;
     static std::string signal = "SIGTERM";
     static bool all = false;
@@ -98,7 +104,10 @@ void addQueryCommands(CLI::App &app, Context &ctx)
             return r ? kOk : report("kill " + killId, r.error());
         };
     });
+}
 
+void addPsCommand(CLI::App &app, Context &ctx)
+{
     static std::string psId;
     static std::string psFormat = "table";
     static std::vector<std::string> psArgs;
