@@ -1,14 +1,22 @@
 #pragma once
 
-// Lookups in constexpr tables of structs that have a `name` member, and in name-keyed maps: the
-// config vocabularies (mount options, seccomp actions and operators...). A parser and `husk
-// features` read the same table, so what features advertises is exactly what the parser accepts.
+// Lookups in constexpr tables of structs that have a `name` member (Named<V> when a value is all
+// an entry holds): the config vocabularies (mount options, seccomp actions and operators,
+// scheduler policies...). The compiler builds them, so nothing runs at start-up. A parser and
+// `husk features` read the same table, so what features advertises is exactly what the parser
+// accepts.
 
 #include <cstddef>
 #include <string_view>
 #include <vector>
 
 namespace husk {
+
+/// A name and its value, for constexpr tables (built by the compiler, nothing at start-up).
+template <typename V> struct Named {
+    std::string_view name;
+    V value;
+};
 
 /// The entry of table called name, or nullptr.
 template <typename Entry, size_t N>
@@ -28,16 +36,6 @@ std::vector<std::string_view> tableNames(const Entry (&table)[N])
     names.reserve(N);
     for (const Entry &entry : table)
         names.push_back(entry.name);
-    return names;
-}
-
-/// The names of a name-to-value map, in map order.
-template <typename Map> std::vector<std::string_view> mapKeys(const Map &map)
-{
-    std::vector<std::string_view> names;
-    names.reserve(map.size());
-    for (const auto &entry : map)
-        names.push_back(entry.first);
     return names;
 }
 

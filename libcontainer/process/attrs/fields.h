@@ -2,11 +2,11 @@
 
 // Helpers the attribute parsers share (not an interface of the attrs/ folder).
 
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/name_table.h"
 #include "common/text.h"
 
 namespace husk::attrs {
@@ -22,13 +22,12 @@ inline std::string indexField(std::string_view field, size_t i)
 }
 
 /// The value table holds for name.
-template <typename V>
-std::optional<V> lookup(const std::map<std::string_view, V> &table, std::string_view name)
+template <typename V, size_t N>
+std::optional<V> lookup(const Named<V> (&table)[N], std::string_view name)
 {
-    auto it = table.find(name);
-    if (it == table.end())
-        return std::nullopt;
-    return it->second;
+    if (const Named<V> *entry = findByName(table, name))
+        return entry->value;
+    return std::nullopt;
 }
 
 } // namespace husk::attrs

@@ -3,9 +3,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <map>
-
 #include "common/text.h"
+#include "common/name_table.h"
 #include "libcontainer/process/attrs/fields.h"
 
 namespace husk {
@@ -19,7 +18,7 @@ using attrs::lookup;
 constexpr int kIoprioClassShift = 13;
 constexpr int kIoprioWhoProcess = 1;
 
-const std::map<std::string_view, int> kIoprioClasses = {
+constexpr Named<int> kIoprioClasses[] = {
     {"IOPRIO_CLASS_RT", 1}, {"IOPRIO_CLASS_BE", 2}, {"IOPRIO_CLASS_IDLE", 3}};
 
 } // namespace

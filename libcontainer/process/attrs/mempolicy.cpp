@@ -1,10 +1,9 @@
 #include "libcontainer/process/attrs/mempolicy.h"
 
+#include <algorithm>
 #include <linux/mempolicy.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#include <map>
 
 #include "common/name_table.h"
 #include "common/text.h"
@@ -21,7 +20,7 @@ using attrs::lookup;
 // Debian 12's <linux/mempolicy.h> stops at MPOL_PREFERRED_MANY; 6.9 added this one.
 constexpr int kMpolWeightedInterleave = 6;
 
-const std::map<std::string_view, int> kMpolModes = {
+constexpr Named<int> kMpolModes[] = {
     {"MPOL_DEFAULT", MPOL_DEFAULT},
     {"MPOL_PREFERRED", MPOL_PREFERRED},
     {"MPOL_BIND", MPOL_BIND},
@@ -31,7 +30,7 @@ const std::map<std::string_view, int> kMpolModes = {
     {"MPOL_WEIGHTED_INTERLEAVE", kMpolWeightedInterleave},
 };
 
-const std::map<std::string_view, int> kMpolFlags = {
+constexpr Named<int> kMpolFlags[] = {
     {"MPOL_F_NUMA_BALANCING", MPOL_F_NUMA_BALANCING},
     {"MPOL_F_RELATIVE_NODES", MPOL_F_RELATIVE_NODES},
     {"MPOL_F_STATIC_NODES", MPOL_F_STATIC_NODES},
@@ -93,12 +92,16 @@ Result<void> applyMemoryPolicy(const MemoryPolicyPlan &plan)
 
 std::vector<std::string_view> memoryPolicyModeNames()
 {
-    return mapKeys(kMpolModes);
+    std::vector<std::string_view> names = tableNames(kMpolModes);
+    std::sort(names.begin(), names.end()); // in name order, as features has always listed them
+    return names;
 }
 
 std::vector<std::string_view> memoryPolicyFlagNames()
 {
-    return mapKeys(kMpolFlags);
+    std::vector<std::string_view> names = tableNames(kMpolFlags);
+    std::sort(names.begin(), names.end());
+    return names;
 }
 
 } // namespace husk

@@ -2,9 +2,8 @@
 
 #include <sys/personality.h>
 
-#include <map>
-
 #include "common/text.h"
+#include "common/name_table.h"
 #include "libcontainer/process/attrs/fields.h"
 
 namespace husk {
@@ -14,10 +13,10 @@ namespace {
 using attrs::indexField;
 using attrs::lookup;
 
-const std::map<std::string_view, unsigned long> kPersonalityDomains = {{"LINUX", PER_LINUX},
-                                                                       {"LINUX32", PER_LINUX32}};
+constexpr Named<unsigned long> kPersonalityDomains[] = {{"LINUX", PER_LINUX},
+                                                        {"LINUX32", PER_LINUX32}};
 
-const std::map<std::string_view, unsigned long> kPersonalityFlags = {
+constexpr Named<unsigned long> kPersonalityFlags[] = {
     {"ADDR_COMPAT_LAYOUT", ADDR_COMPAT_LAYOUT}, {"ADDR_LIMIT_32BIT", ADDR_LIMIT_32BIT},
     {"ADDR_LIMIT_3GB", ADDR_LIMIT_3GB},         {"ADDR_NO_RANDOMIZE", ADDR_NO_RANDOMIZE},
     {"FDPIC_FUNCPTRS", FDPIC_FUNCPTRS},         {"MMAP_PAGE_ZERO", MMAP_PAGE_ZERO},

@@ -4,9 +4,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <map>
-
 #include "common/text.h"
+#include "common/name_table.h"
 #include "libcontainer/process/attrs/fields.h"
 
 namespace husk {
@@ -36,12 +35,12 @@ static_assert(sizeof(SchedAttr) == 56, "SCHED_ATTR_SIZE_VER1");
 constexpr uint32_t kSchedDeadline = 6;
 constexpr uint64_t kSchedFlagResetOnFork = 0x01;
 
-const std::map<std::string_view, uint32_t> kSchedPolicies = {
+constexpr Named<uint32_t> kSchedPolicies[] = {
     {"SCHED_OTHER", SCHED_OTHER}, {"SCHED_FIFO", SCHED_FIFO}, {"SCHED_RR", SCHED_RR},
     {"SCHED_BATCH", SCHED_BATCH}, {"SCHED_IDLE", SCHED_IDLE}, {"SCHED_DEADLINE", kSchedDeadline},
 };
 
-const std::map<std::string_view, uint64_t> kSchedFlags = {
+constexpr Named<uint64_t> kSchedFlags[] = {
     {"SCHED_FLAG_RESET_ON_FORK", kSchedFlagResetOnFork},
     {"SCHED_FLAG_RECLAIM", 0x02},
     {"SCHED_FLAG_DL_OVERRUN", 0x04},
