@@ -298,10 +298,10 @@ Result<DeletedContainer> deleteContainer(const GlobalOptions &g, const std::stri
                                         "what is left of it)");
     }
     StateRecord rec = std::move(*loaded);
-    // The config names the net devices to give back and the poststop hooks. When it cannot
-    // be read, the record still says what to remove: that goes ahead, and the warning says
-    // what could not be done.
-    if (auto config = dir.loadConfig(rec); !config)
+    // The config names the net devices to give back and the poststop hooks (read only when
+    // the record says it has either). When it cannot be read, the record still says what to remove:
+    // that goes ahead, and the warning says what could not be done.
+    if (auto config = rec.configOnDelete ? dir.loadConfig(rec) : Result<void>{}; !config)
         log::warn("delete " + id + ": " + config.error().what() +
                   ": no poststop hooks run, no net devices moved back");
     Status s = liveStatus(dir, rec);

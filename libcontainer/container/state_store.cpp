@@ -44,6 +44,22 @@ void removeIfAbandoned(int rootFd, const std::string &name)
 
 } // namespace
 
+bool configNeededOnDelete(const nlohmann::json &config)
+{
+    if (!config.is_object())
+        return false;
+    auto nonEmpty = [](const nlohmann::json &parent, const char *key) {
+        if (!parent.is_object())
+            return false;
+        auto it = parent.find(key);
+        return it != parent.end() && !it->is_null() && !it->empty();
+    };
+    auto hooks = config.find("hooks");
+    auto lx = config.find("linux");
+    return (hooks != config.end() && nonEmpty(*hooks, "poststop")) ||
+           (lx != config.end() && nonEmpty(*lx, "netDevices"));
+}
+
 nlohmann::json stateRecordToJson(const StateRecord &r)
 {
     nlohmann::json j;
@@ -62,6 +78,7 @@ nlohmann::json stateRecordToJson(const StateRecord &r)
     if (!r.cgroup.systemdUnit.empty())
         j["cgroup"]["systemdUnit"] = r.cgroup.systemdUnit;
     j["configOciVersion"] = recordedOciVersion(r);
+    j["configOnDelete"] = r.configSummary ? r.configOnDelete : configNeededOnDelete(r.config);
     return j;
 }
 
@@ -121,6 +138,8 @@ Result<StateRecord> stateRecordFromJson(const nlohmann::json &j)
             r.config = nlohmann::json::object();
             if (auto v = j.find("configOciVersion"); v != j.end() && v->is_string())
                 r.config["ociVersion"] = *v;
+            if (auto d = j.find("configOnDelete"); d != j.end() && d->is_boolean())
+                r.configOnDelete = d->get<bool>();
             r.configSummary = true;
             r.configStored = true;
         }

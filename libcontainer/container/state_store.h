@@ -46,8 +46,13 @@ struct StateRecord {
     // config.json on disk holds config as it is: save() need not write it. False for a new
     // record, after recordResources, and for a state.json of an earlier husk, which embedded it.
     bool configStored = false;
+    // delete needs the config: it has poststop hooks or linux.netDevices. Kept in state.json
+    // so a delete of any other container skips config.json; true when unknown.
+    bool configOnDelete = true;
 };
 
+/// Whether delete needs this config: it has poststop hooks or linux.netDevices.
+bool configNeededOnDelete(const nlohmann::json &config);
 /// Serializes a record to the state.json document (the config itself goes to config.json;
 /// state.json keeps its ociVersion).
 nlohmann::json stateRecordToJson(const StateRecord &r);

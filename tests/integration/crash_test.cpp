@@ -231,24 +231,36 @@ BOOST_FIXTURE_TEST_CASE(a_broken_state_file_never_breaks_list_or_hides_others, F
 BOOST_FIXTURE_TEST_CASE(an_unreadable_recorded_config_leaves_state_and_delete_working, Fixture,
                         *boost::unit_test::precondition(notRunc))
 {
-    std::string id = startWaiting();
-    int pid = initPid(*this, id);
-    std::ofstream(rootDir() / id / "config.json", std::ios::trunc) << "{\"ociVersion\": [[[";
-    // state reads state.json alone: the record is whole, so the answer is the truth.
-    CommandResult st = runHusk({"state", id});
-    BOOST_REQUIRE_MESSAGE(st.ok(), st.describe());
-    BOOST_TEST(json::parse(st.out)["status"] == "running");
-    BOOST_TEST(json::parse(st.out)["pid"] == pid);
-    // exec needs the config: an error naming the file, nothing started.
-    CommandResult ex = runHusk({"exec", id, "true"});
-    BOOST_TEST(ex.failed(), ex.describe());
-    BOOST_TEST(ex.err.find("config.json") != std::string::npos, ex.err);
-    // delete removes what the record names, and says what it could not do.
-    CommandResult d = remove(id, true);
-    BOOST_TEST(d.ok(), d.describe());
-    BOOST_TEST(d.err.find("no poststop hooks run") != std::string::npos, d.err);
-    BOOST_TEST(!alive(pid));
-    BOOST_TEST(residue(id).empty(), joined(residue(id)));
+    // With a poststop hook (delete needs the config then) and without (delete never reads it).
+    for (bool withHook : {true, false}) {
+        BOOST_TEST_CONTEXT((withHook ? "with a poststop hook" : "without hooks"))
+        {
+            if (withHook)
+                bundle.config()["hooks"]["poststop"] = json::array({{{"path", "/bin/true"}}});
+            else
+                bundle.config().erase("hooks");
+            std::string id = startWaiting();
+            int pid = initPid(*this, id);
+            std::ofstream(rootDir() / id / "config.json", std::ios::trunc)
+                << "{\"ociVersion\": [[[";
+            // state reads state.json alone: the record is whole, so the answer is the truth.
+            CommandResult st = runHusk({"state", id});
+            BOOST_REQUIRE_MESSAGE(st.ok(), st.describe());
+            BOOST_TEST(json::parse(st.out)["status"] == "running");
+            BOOST_TEST(json::parse(st.out)["pid"] == pid);
+            // exec needs the config: an error naming the file, nothing started.
+            CommandResult ex = runHusk({"exec", id, "true"});
+            BOOST_TEST(ex.failed(), ex.describe());
+            BOOST_TEST(ex.err.find("config.json") != std::string::npos, ex.err);
+            // delete removes what the record names, and says what it could not do.
+            CommandResult d = remove(id, true);
+            BOOST_TEST(d.ok(), d.describe());
+            BOOST_TEST((d.err.find("no poststop hooks run") != std::string::npos) == withHook,
+                       d.err);
+            BOOST_TEST(!alive(pid));
+            BOOST_TEST(residue(id).empty(), joined(residue(id)));
+        }
+    }
 }
 
 BOOST_FIXTURE_TEST_CASE(force_delete_with_unreadable_state_kills_its_init_and_says_so, Fixture,

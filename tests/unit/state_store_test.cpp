@@ -266,6 +266,27 @@ BOOST_AUTO_TEST_CASE(config_json_is_written_first_and_only_when_it_changed)
     BOOST_TEST((require(d.load(ContainerDir::Config::Summary)).status == Status::Running));
 }
 
+BOOST_AUTO_TEST_CASE(state_json_says_whether_delete_needs_the_config)
+{
+    StateRecord r = fullRecord(); // no hooks, no netDevices
+    BOOST_TEST(stateRecordToJson(r).at("configOnDelete") == false);
+    r.config["hooks"]["poststop"] = nlohmann::json::array({{{"path", "/bin/true"}}});
+    BOOST_TEST(stateRecordToJson(r).at("configOnDelete") == true);
+    r.config["hooks"]["poststop"] = nlohmann::json::array();
+    BOOST_TEST(stateRecordToJson(r).at("configOnDelete") == false);
+    r.config["linux"]["netDevices"]["eth1"] = nlohmann::json::object();
+    BOOST_TEST(stateRecordToJson(r).at("configOnDelete") == true);
+    BOOST_TEST(require(stateRecordFromJson(stateRecordToJson(r))).configOnDelete);
+    // A summary keeps what it read; a state.json that does not say means "read the config".
+    r.config["linux"].erase("netDevices");
+    StateRecord back = require(stateRecordFromJson(stateRecordToJson(r)));
+    BOOST_TEST(!back.configOnDelete);
+    BOOST_TEST(stateRecordToJson(back).at("configOnDelete") == false);
+    nlohmann::json silent = stateRecordToJson(r);
+    silent.erase("configOnDelete");
+    BOOST_TEST(require(stateRecordFromJson(silent)).configOnDelete);
+}
+
 BOOST_AUTO_TEST_CASE(summary_load_reads_only_state_json)
 {
     // state, list and kill read the small state.json alone; a record read so may be saved
