@@ -31,6 +31,9 @@ struct Context {
     std::function<int()> action;
 };
 
+/// husk-cni: the CNI plugin protocol on the environment and stdin (libcontainer/network/cni.h).
+int runCniPlugin();
+
 /// Reports a failed command ("husk: <what>: <error>") and returns kFailure.
 int report(const std::string &what, const Error &e);
 

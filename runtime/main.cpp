@@ -98,6 +98,9 @@ void addCommands(CLI::App &app, husk::cli::Context &ctx, const char *cmd, bool e
 int main(int argc, char **argv)
 {
     using namespace husk::cli;
+    // Started as husk-cni (a symlink in a CNI bin dir): the CNI plugin, no command line.
+    if (std::string_view self = argv[0]; self.substr(self.rfind('/') + 1) == "husk-cni")
+        return runCniPlugin();
     CLI::App app{"husk: an OCI container runtime (runc-compatible)", "husk"};
     app.require_subcommand(1);
     app.fallthrough();

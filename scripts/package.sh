@@ -70,7 +70,7 @@ if dpkg -i "$deb" >"$work/install.log" 2>&1; then installed=yes; ok "dpkg -i"; e
     echo "package: $passed passed, $failed failed"; exit 1
 fi
 files=$(dpkg -L husk)
-for f in /usr/sbin/husk /usr/share/man/man8/husk.8.gz /usr/share/man/man8/husk-pod.8.gz \
+for f in /usr/sbin/husk /usr/sbin/husk-cni /usr/share/man/man8/husk.8.gz /usr/share/man/man8/husk-pod.8.gz \
     /usr/share/bash-completion/completions/husk /usr/share/zsh/vendor-completions/_husk \
     /usr/share/fish/vendor_completions.d/husk.fish; do
     if grep -qxF "$f" <<<"$files" && [ -e "$f" ]; then ok "installs $f"; else bad "installs $f"; fi

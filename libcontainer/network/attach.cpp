@@ -35,7 +35,8 @@ std::string hostVethName(const std::string &owner)
 Result<Attachment> attach(const NetworkPaths &paths, const AttachRequest &req)
 {
     LeaseRequest lr;
-    lr.container = req.owner;
+    lr.container = req.leaseHolder.empty() ? req.owner : req.leaseHolder;
+    lr.interface = req.interface;
     if (!req.ip.empty())
         lr.ipv4 = HUSK_TRY_CTX(parseIpAddress(req.ip), "--ip");
     auto [net, lease] = HUSK_TRY(allocateAddress(paths, req.network, lr));
@@ -50,18 +51,22 @@ Result<Attachment> attach(const NetworkPaths &paths, const AttachRequest &req)
         if (auto a = netlink::addAddress(host, net.bridge, gateway);
             !a && a.error().code() != EEXIST)
             return std::unexpected(a.error());
-        std::string nsPath = "/proc/" + std::to_string(req.netnsPid) + "/ns/net";
-        UniqueFd ns = HUSK_TRY(openFd(nsPath, O_RDONLY));
+        UniqueFd ns = HUSK_TRY(openFd(req.netnsPath, O_RDONLY));
         const std::string &veth = out.hostVeth;
-        HUSK_TRY(netlink::createVeth(host, veth, "eth0", ns.get(), static_cast<uint32_t>(net.mtu)));
+        const std::string &eth = req.interface;
+        HUSK_TRY(netlink::createVeth(host, veth, eth, ns.get(), static_cast<uint32_t>(net.mtu)));
         HUSK_TRY(netlink::setLinkMaster(host, veth, net.bridge));
         // Hairpin: a member reaching its own forwarded port goes out and back in this port.
         HUSK_TRY(netlink::setHairpin(host, veth, true));
         HUSK_TRY(netlink::setLinkUp(host, veth, true));
+        if (auto l = netlink::getLink(host, veth))
+            out.hostMac = l->mac ? netlink::formatMac(*l->mac) : "";
         HUSK_TRY(netlink::withSocketInNetns(ns.get(), [&](netlink::Socket &inside) -> Result<void> {
-            HUSK_TRY(netlink::addAddress(inside, "eth0", address));
-            HUSK_TRY(netlink::setLinkUp(inside, "eth0", true));
-            return netlink::addDefaultRoute(inside, gateway.address, "eth0");
+            HUSK_TRY(netlink::addAddress(inside, eth, address));
+            HUSK_TRY(netlink::setLinkUp(inside, eth, true));
+            if (auto l = netlink::getLink(inside, eth))
+                out.mac = l->mac ? netlink::formatMac(*l->mac) : "";
+            return netlink::addDefaultRoute(inside, gateway.address, eth);
         }));
         // The network's masquerade (and hairpin and loopback) rules, then the forwards.
         Firewall fw = HUSK_TRY(Firewall::open());
@@ -72,19 +77,21 @@ Result<Attachment> attach(const NetworkPaths &paths, const AttachRequest &req)
             HUSK_TRY_CTX(fw.addPortForwards(req.owner, {lease.ipv4, lease.ipv6}, req.forwards),
                          "--publish");
         out.address = address.toString();
+        out.interface = eth;
         out.gateway = gateway.address.toString();
         for (const PortForward &f : req.forwards)
             out.ports.push_back(formatPortForward(f));
         return {};
     }();
     if (!made) {
-        detach(paths.root, req.network, req.owner);
+        detach(paths.root, req.network, req.owner, lr.container, req.interface);
         return wrap(made.error(), "--network bridge:" + req.network);
     }
     return out;
 }
 
-void detach(const std::string &root, const std::string &network, const std::string &owner)
+void detach(const std::string &root, const std::string &network, const std::string &owner,
+            const std::string &leaseHolder, const std::string &interface)
 {
     // By name, not from a record: a husk killed midway may have made them without saying so.
     if (auto fw = Firewall::open(); !fw)
@@ -93,9 +100,14 @@ void detach(const std::string &root, const std::string &network, const std::stri
         log::warn("network " + network + ": " + rm.error().what());
     if (auto s = netlink::Socket::open())
         (void)netlink::deleteLink(*s, hostVethName(owner));
-    if (!network.empty())
-        if (auto rel = Ipam(root, network).releaseAll(owner); !rel)
+    if (!network.empty()) {
+        Ipam ipam(root, network);
+        auto rel = interface.empty()
+                       ? ipam.releaseAll(leaseHolder.empty() ? owner : leaseHolder)
+                       : ipam.release(leaseHolder.empty() ? owner : leaseHolder, interface);
+        if (!rel)
             log::warn("network " + network + ": " + rel.error().what());
+    }
 }
 
 } // namespace husk::network

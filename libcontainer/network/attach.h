@@ -22,11 +22,13 @@ namespace husk::network {
 
 /// What attach asks for.
 struct AttachRequest {
-    std::string owner;   // the pod's name: the lease holder, the veth's and the rules' name
-    std::string network; // the network's name
-    pid_t netnsPid = 0;  // a process in the namespace to attach (the pause process)
-    std::string ip;      // --ip: a fixed IPv4 address, "" for the next free one
+    std::string owner;     // names the veth and the port forwards: the pod's name, for a pod
+    std::string network;   // the network's name
+    std::string netnsPath; // the namespace to attach: /proc/PID/ns/net or a bound nsfs file
+    std::string ip;        // --ip: a fixed IPv4 address, "" for the next free one
     std::span<const PortForward> forwards;
+    std::string interface = "eth0"; // the veth end's name inside the namespace
+    std::string leaseHolder;        // the lease's container; "" for owner
 };
 
 /// What attach made.
@@ -36,17 +38,22 @@ struct Attachment {
     std::string gateway;            // "10.88.0.1"
     std::string hostVeth;           // the host end of the veth pair
     std::vector<std::string> ports; // the forwards, formatted
+    std::string interface;          // the end in the namespace
+    std::string hostMac;            // "aa:bb:...", of the host end ("" when unknown)
+    std::string mac;                // of the end in the namespace
 };
 
 /// The host end of an owner's veth: "hk" and a hash of the name, within IFNAMSIZ. Pure.
 std::string hostVethName(const std::string &owner);
 
-/// Joins the namespace of req.netnsPid to the network. On failure everything it made is
+/// Joins the namespace at req.netnsPath to the network. On failure everything it made is
 /// undone (the veth pair goes with its host end; the lease is released).
 [[nodiscard]] Result<Attachment> attach(const NetworkPaths &paths, const AttachRequest &req);
 
 /// Undoes attach by the owner's name: port forwards, the veth pair, the owner's leases on
-/// network. Quiet about what is not there; warns about what it cannot remove.
-void detach(const std::string &root, const std::string &network, const std::string &owner);
+/// network (or, with leaseHolder and interface, that one lease). Quiet about what is not
+/// there; warns about what it cannot remove.
+void detach(const std::string &root, const std::string &network, const std::string &owner,
+            const std::string &leaseHolder = "", const std::string &interface = "");
 
 } // namespace husk::network

@@ -113,6 +113,12 @@ bool existsAt(int dirFd, const std::string &path)
 
 bool leaseIsLive(int rootFd, const Lease &l)
 {
+    // A CNI attachment's lease ("cni:ID") lives while its marker does (husk-cni ADD makes it
+    // before the lease, DEL removes it after).
+    if (l.container.starts_with(kCniLeasePrefix))
+        return existsAt(rootFd,
+                        cniMarkerPath(l.container.substr(kCniLeasePrefix.size()), l.interface)) ||
+               (l.holderPid > 0 && processMatches(l.holderPid, l.holderStartTime));
     if (existsAt(rootFd, l.container) || existsAt(rootFd, "pods/" + l.container))
         return true;
     return l.holderPid > 0 && processMatches(l.holderPid, l.holderStartTime);

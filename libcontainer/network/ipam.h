@@ -10,7 +10,8 @@
 //
 // A lease is stale, and its addresses free again, once no state directory of its container
 // (<root>/<id>) or pod (<root>/pods/<id>) exists and the husk process that took it has exited:
-// the second condition keeps a lease safe while a create is still making the directory.
+// the second condition keeps a lease safe while a create is still making the directory. A CNI
+// attachment's lease (husk-cni) lives while its marker <root>/cni/<id>@<ifname> does.
 
 #include <sys/types.h>
 
@@ -18,6 +19,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +29,19 @@
 #include "libcontainer/network/config.h"
 
 namespace husk::network {
+
+/// The lease holder of a CNI attachment is "cni:" and the CNI container id (no husk container
+/// or pod name has a colon).
+inline constexpr std::string_view kCniLeasePrefix = "cni:";
+/// The marker directory, under the state root, that keeps a CNI attachment's lease live.
+inline std::string cniMarkerPath(std::string_view containerId, std::string_view interface)
+{
+    std::string out = "cni/";
+    out += containerId;
+    out += '@';
+    out += interface;
+    return out;
+}
 
 /// The addresses one container interface holds on a network.
 struct Lease {

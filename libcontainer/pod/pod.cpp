@@ -423,7 +423,11 @@ Result<PodRecord> createPod(const GlobalOptions &g, const PodCreateOptions &o)
     std::vector<std::string> servers = o.dns;
     if (mode == NetworkMode::Bridge) {
         tx.onUndo([&] { disconnectPod(g, r); });
-        network::AttachRequest req{r.name, r.network, r.pausePid, o.ip, forwards};
+        network::AttachRequest req{.owner = r.name,
+                                   .network = r.network,
+                                   .netnsPath = "/proc/" + std::to_string(r.pausePid) + "/ns/net",
+                                   .ip = o.ip,
+                                   .forwards = forwards};
         network::Attachment a =
             HUSK_TRY(network::attach(network::NetworkPaths{g.root, network::networkDir()}, req));
         r.address = a.address;

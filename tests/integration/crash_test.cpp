@@ -142,23 +142,6 @@ void joinCgroup(const fs::path &dir, int pid)
     std::ofstream(dir / "cgroup.procs") << pid;
 }
 
-/// The host's link names (the test's own network namespace).
-std::set<std::string> links()
-{
-    CommandResult r = runCommand({"ip", "-o", "link", "show"});
-    std::set<std::string> names;
-    std::istringstream in(r.out);
-    for (std::string line; std::getline(in, line);)
-        if (auto colon = line.find(": "); colon != std::string::npos)
-            names.insert(line.substr(colon + 2, line.find(':', colon + 2) - colon - 2));
-    return names;
-}
-
-std::string ruleset()
-{
-    return runCommand({"nft", "list", "ruleset"}).out;
-}
-
 /// How many leases of network "husk" name owner.
 int leases(const std::string &owner)
 {
@@ -168,15 +151,6 @@ int leases(const std::string &owner)
         for (const json &l : json::parse(r.out)["leases"])
             n += l["container"] == owner;
     return n;
-}
-
-/// Makes network "husk"'s bridge and table, which are shared and stay, with a pod made and
-/// removed: what a test compares against afterwards is then the state without any pod.
-void warmPodNetwork()
-{
-    std::string warm = "husktest-crashpod-" + std::to_string(::getpid()) + "-warm";
-    BOOST_REQUIRE(runHusk({"pod", "create", warm}, {.timeout = 60s}).ok());
-    BOOST_REQUIRE(runHusk({"pod", "rm", warm}, {.timeout = 60s}).ok());
 }
 
 } // namespace

@@ -733,4 +733,27 @@ RunFixture::~RunFixture()
     cleanupRun();
 }
 
+std::set<std::string> links()
+{
+    CommandResult r = runCommand({"ip", "-o", "link", "show"});
+    std::set<std::string> names;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);)
+        if (auto colon = line.find(": "); colon != std::string::npos)
+            names.insert(line.substr(colon + 2, line.find(':', colon + 2) - colon - 2));
+    return names;
+}
+
+std::string ruleset()
+{
+    return runCommand({"nft", "list", "ruleset"}).out;
+}
+
+void warmPodNetwork()
+{
+    std::string warm = "husktest-warmpod-" + std::to_string(::getpid());
+    BOOST_REQUIRE(runHusk({"pod", "create", warm}, {.timeout = 60s}).ok());
+    BOOST_REQUIRE(runHusk({"pod", "rm", warm}, {.timeout = 60s}).ok());
+}
+
 } // namespace husk::test

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -240,5 +241,13 @@ public:
     /// Cleans up the run.
     ~RunFixture();
 };
+
+/// The link names of the test's own network namespace.
+std::set<std::string> links();
+/// `nft list ruleset` of the test's own network namespace.
+std::string ruleset();
+/// Makes network "husk"'s bridge and table, which are shared and stay, with a pod made and
+/// removed: what a test compares against afterwards is then the state without any pod.
+void warmPodNetwork();
 
 } // namespace husk::test

@@ -8,7 +8,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include <net/if.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -577,6 +580,170 @@ BOOST_FIXTURE_TEST_CASE(hundred_pods_in_parallel_get_distinct_addresses, Fixture
         addresses.insert(json::parse(results[i].out)["network"]["address"].get<std::string>());
     }
     BOOST_TEST(addresses.size() == size_t{kPods});
+}
+
+// ---- husk-cni: the CNI plugin protocol, driven directly (env + stdin, as a runtime does) ----
+
+namespace {
+
+/// A process alone in a new network namespace, killed and reaped at the end of the scope.
+struct NetnsHolder {
+    pid_t pid = -1;
+    NetnsHolder()
+    {
+        int ready[2];
+        BOOST_REQUIRE(::pipe(ready) == 0);
+        pid = ::fork();
+        BOOST_REQUIRE(pid >= 0);
+        if (pid == 0) {
+            if (::unshare(CLONE_NEWNET) < 0)
+                ::_exit(1);
+            (void)!::write(ready[1], "x", 1);
+            ::pause();
+            ::_exit(0);
+        }
+        ::close(ready[1]);
+        char c;
+        BOOST_REQUIRE(::read(ready[0], &c, 1) == 1);
+        ::close(ready[0]);
+    }
+    ~NetnsHolder()
+    {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+    }
+    std::string path() const { return "/proc/" + std::to_string(pid) + "/ns/net"; }
+};
+
+struct Cni {
+    fs::path dir; // holds the husk-cni symlink and the stdin file
+    json config;
+    Cni(const fs::path &root, const std::string &tag) : dir(root / ("cni-" + tag))
+    {
+        fs::create_directories(dir);
+        fs::create_symlink(fs::absolute(runtimePath()), dir / "husk-cni");
+        config = {{"cniVersion", "1.0.0"},
+                  {"name", "husktest"},
+                  {"type", "husk-cni"},
+                  {"root", root.string()}};
+    }
+    CommandResult run(const std::string &command, const std::string &id, const std::string &netns,
+                      const std::string &ifname = "eth0")
+    {
+        std::ofstream(dir / "stdin", std::ios::trunc) << config.dump();
+        int in = ::open((dir / "stdin").c_str(), O_RDONLY | O_CLOEXEC);
+        CommandResult r = runCommand({"env", "CNI_COMMAND=" + command, "CNI_CONTAINERID=" + id,
+                                      "CNI_NETNS=" + netns, "CNI_IFNAME=" + ifname,
+                                      "CNI_PATH=" + dir.string(), (dir / "husk-cni").string()},
+                                     {.timeout = 30s, .stdinFd = in});
+        ::close(in);
+        return r;
+    }
+};
+
+/// `ip -j addr show DEV` inside the namespace at path, or "" when DEV is not there.
+std::string addressesIn(const std::string &netns, const std::string &dev)
+{
+    CommandResult r =
+        runCommand({"nsenter", "--net=" + netns, "ip", "-o", "-4", "addr", "show", "dev", dev});
+    return r.ok() ? r.out : "";
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(husk_cni_add_check_del_gc_over_the_cni_protocol, Fixture)
+{
+    warmPodNetwork();
+    const std::set<std::string> linksBefore = links();
+    Cni cni(rootDir(), std::to_string(::getpid()));
+    cni.config["runtimeConfig"] = {
+        {"portMappings",
+         json::array({{{"hostPort", 18080}, {"containerPort", 80}, {"protocol", "tcp"}}})}};
+    NetnsHolder a, b;
+    const std::string idA = "husktest-cni-a", idB = "husktest-cni-b";
+
+    CommandResult version = cni.run("VERSION", "", "");
+    BOOST_REQUIRE_MESSAGE(version.ok(), version.describe());
+    BOOST_TEST(json::parse(version.out)["supportedVersions"].dump() ==
+               R"(["0.4.0","1.0.0","1.1.0"])");
+
+    // ADD: the result names both ends, the address and the route, as CNI 1.0 shapes them.
+    CommandResult addA = cni.run("ADD", idA, a.path());
+    BOOST_REQUIRE_MESSAGE(addA.ok(), addA.describe());
+    json res = json::parse(addA.out);
+    BOOST_TEST(res["cniVersion"] == "1.0.0");
+    BOOST_TEST(res["interfaces"].size() == 2U);
+    BOOST_TEST(res["interfaces"][1]["name"] == "eth0");
+    BOOST_TEST(res["interfaces"][1]["sandbox"] == a.path());
+    const std::string addressA = res["ips"][0]["address"];
+    BOOST_TEST(res["ips"][0]["interface"] == 1);
+    BOOST_TEST(!res["ips"][0].contains("version")); // 0.4.0's field, not 1.0's
+    BOOST_TEST(res["routes"][0]["dst"] == "0.0.0.0/0");
+    BOOST_TEST(addressesIn(a.path(), "eth0").find(addressA) != std::string::npos,
+               addressesIn(a.path(), "eth0"));
+    BOOST_TEST(ruleset().find("18080") != std::string::npos); // the port mapping
+    BOOST_TEST(fs::exists(rootDir() / "cni" / (idA + "@eth0")));
+    // A second ADD of the same attachment is refused and leaves the first one as it was.
+    CommandResult again = cni.run("ADD", idA, a.path());
+    BOOST_TEST(again.failed(), again.describe());
+    BOOST_TEST(addressesIn(a.path(), "eth0").find(addressA) != std::string::npos);
+
+    // A second container on another interface name gets another address (0.4.0 this time).
+    cni.config["cniVersion"] = "0.4.0";
+    cni.config.erase("runtimeConfig");
+    CommandResult addB = cni.run("ADD", idB, b.path(), "net1");
+    BOOST_REQUIRE_MESSAGE(addB.ok(), addB.describe());
+    json resB = json::parse(addB.out);
+    BOOST_TEST(resB["ips"][0]["version"] == "4");
+    BOOST_TEST(resB["ips"][0]["address"] != addressA);
+    BOOST_TEST(addressesIn(b.path(), "net1") != "");
+
+    // CHECK passes, then fails once the default route is gone.
+    cni.config["cniVersion"] = "1.0.0";
+    cni.config["prevResult"] = res;
+    CommandResult check = cni.run("CHECK", idA, a.path());
+    BOOST_TEST(check.ok(), check.describe());
+    BOOST_REQUIRE(
+        runCommand({"nsenter", "--net=" + a.path(), "ip", "route", "del", "default"}).ok());
+    CommandResult broken = cni.run("CHECK", idA, a.path());
+    BOOST_TEST(broken.failed(), broken.describe());
+    BOOST_TEST(json::parse(broken.out)["msg"].get<std::string>().find("no default route") !=
+                   std::string::npos,
+               broken.out);
+    cni.config.erase("prevResult");
+
+    // Bad input: a clear error document and a non-zero exit, nothing made.
+    cni.config["cniVersion"] = "9.9.9";
+    CommandResult badVersion = cni.run("ADD", "husktest-cni-c", a.path());
+    BOOST_TEST(badVersion.failed());
+    BOOST_TEST(json::parse(badVersion.out)["code"] == 1);
+    cni.config["cniVersion"] = "1.0.0";
+    CommandResult badId = cni.run("ADD", "no/slash", a.path());
+    BOOST_TEST(json::parse(badId.out)["code"] == 4);
+
+    // GC: B is not among the valid attachments, so its lease and link go.
+    cni.config["cni.dev/valid-attachments"] =
+        json::array({{{"containerID", idA}, {"ifname", "eth0"}}});
+    CommandResult gc = cni.run("GC", "", "");
+    BOOST_TEST(gc.ok(), gc.describe());
+    BOOST_TEST(addressesIn(b.path(), "net1") == "");
+    BOOST_TEST(!fs::exists(rootDir() / "cni" / (idB + "@net1")));
+    BOOST_TEST(fs::exists(rootDir() / "cni" / (idA + "@eth0")));
+    cni.config.erase("cni.dev/valid-attachments");
+
+    // DEL, twice: both succeed; nothing of A is left (links, lease, marker, port mapping).
+    for (int i = 0; i < 2; ++i) {
+        CommandResult del = cni.run("DEL", idA, a.path());
+        BOOST_TEST(del.ok(), del.describe());
+    }
+    BOOST_TEST(addressesIn(a.path(), "eth0") == "");
+    BOOST_TEST(!fs::exists(rootDir() / "cni" / (idA + "@eth0")));
+    BOOST_TEST(ruleset().find("18080") == std::string::npos);
+    BOOST_TEST(readText(rootDir() / "networks/husk/leases.json").find("cni:") == std::string::npos,
+               readText(rootDir() / "networks/husk/leases.json"));
+    BOOST_TEST((links() == linksBefore), "a link was left");
+    // DEL of a namespace that is already gone succeeds too (CNI: DEL is idempotent).
+    BOOST_TEST(cni.run("DEL", idB, "", "net1").ok());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
