@@ -35,7 +35,8 @@ spec="spec/config.cpp spec/default_spec.cpp spec/json_reader.cpp spec/landlock.c
       spec/state.cpp spec/template.cpp spec/validate.cpp spec/validate_linux.cpp"
 declare -A sources=(
     [config]="$common $spec"
-    [state]="$common $spec libcontainer/container/state_store.cpp libcontainer/container/status.cpp"
+    [state]="$common common/crash_point.cpp $spec libcontainer/container/state_store.cpp
+             libcontainer/container/status.cpp"
     [cgroup_layout]="$common libcontainer/cgroups/layout.cpp"
     [netlink]="$common netlink/link.cpp netlink/address.cpp netlink/route.cpp
                netlink/ip_address.cpp netlink/message.cpp netlink/socket.cpp netlink/netns.cpp"
