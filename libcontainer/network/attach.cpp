@@ -59,13 +59,15 @@ Result<Attachment> attach(const NetworkPaths &paths, const AttachRequest &req)
         // Hairpin: a member reaching its own forwarded port goes out and back in this port.
         HUSK_TRY(netlink::setHairpin(host, veth, true));
         HUSK_TRY(netlink::setLinkUp(host, veth, true));
-        if (auto l = netlink::getLink(host, veth))
-            out.hostMac = l->mac ? netlink::formatMac(*l->mac) : "";
+        if (req.readMacs)
+            if (auto l = netlink::getLink(host, veth))
+                out.hostMac = l->mac ? netlink::formatMac(*l->mac) : "";
         HUSK_TRY(netlink::withSocketInNetns(ns.get(), [&](netlink::Socket &inside) -> Result<void> {
             HUSK_TRY(netlink::addAddress(inside, eth, address));
             HUSK_TRY(netlink::setLinkUp(inside, eth, true));
-            if (auto l = netlink::getLink(inside, eth))
-                out.mac = l->mac ? netlink::formatMac(*l->mac) : "";
+            if (req.readMacs)
+                if (auto l = netlink::getLink(inside, eth))
+                    out.mac = l->mac ? netlink::formatMac(*l->mac) : "";
             return netlink::addDefaultRoute(inside, gateway.address, eth);
         }));
         // The network's masquerade (and hairpin and loopback) rules, then the forwards.

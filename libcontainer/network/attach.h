@@ -29,6 +29,7 @@ struct AttachRequest {
     std::span<const PortForward> forwards;
     std::string interface = "eth0"; // the veth end's name inside the namespace
     std::string leaseHolder;        // the lease's container; "" for owner
+    bool readMacs = false;          // fill Attachment's MACs (a CNI result needs them)
 };
 
 /// What attach made.
@@ -39,8 +40,8 @@ struct Attachment {
     std::string hostVeth;           // the host end of the veth pair
     std::vector<std::string> ports; // the forwards, formatted
     std::string interface;          // the end in the namespace
-    std::string hostMac;            // "aa:bb:...", of the host end ("" when unknown)
-    std::string mac;                // of the end in the namespace
+    std::string hostMac;            // "aa:bb:...", of the host end (with readMacs)
+    std::string mac;                // of the end in the namespace (with readMacs)
 };
 
 /// The host end of an owner's veth: "hk" and a hash of the name, within IFNAMSIZ. Pure.

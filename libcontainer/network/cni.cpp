@@ -135,7 +135,8 @@ std::expected<std::string, CniError> add(const CniInvocation &inv, const CniConf
                       .netnsPath = inv.netns,
                       .forwards = c.portMappings,
                       .interface = inv.ifname,
-                      .leaseHolder = holderOf(inv.containerId)};
+                      .leaseHolder = holderOf(inv.containerId),
+                      .readMacs = true};
     auto a = attach(NetworkPaths{c.root, networkDir()}, req);
     if (!a) {
         removeMarker(c.root, inv.containerId, inv.ifname);

@@ -675,6 +675,8 @@ BOOST_FIXTURE_TEST_CASE(husk_cni_add_check_del_gc_over_the_cni_protocol, Fixture
     BOOST_TEST(res["interfaces"].size() == 2U);
     BOOST_TEST(res["interfaces"][1]["name"] == "eth0");
     BOOST_TEST(res["interfaces"][1]["sandbox"] == a.path());
+    for (const json &i : res["interfaces"]) // "aa:bb:cc:dd:ee:ff", read back from the kernel
+        BOOST_TEST(i["mac"].get<std::string>().size() == 17U, i.dump());
     const std::string addressA = res["ips"][0]["address"];
     BOOST_TEST(res["ips"][0]["interface"] == 1);
     BOOST_TEST(!res["ips"][0].contains("version")); // 0.4.0's field, not 1.0's
